@@ -1,0 +1,2 @@
+//! PLACEHOLDER: the `stele` binary.
+fn main() {}

@@ -1,0 +1,6 @@
+//! avro rules. PLACEHOLDER.
+
+use super::Rule;
+
+/// Every avro rule.
+pub static RULES: &[Rule] = &[];

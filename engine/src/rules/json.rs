@@ -1,0 +1,6 @@
+//! json rules. PLACEHOLDER.
+
+use super::Rule;
+
+/// Every json rule.
+pub static RULES: &[Rule] = &[];
