@@ -2,8 +2,11 @@
 //! the user sent, so that comments, white space, how a type name was spelled, and whether the
 //! schema arrived as source or as a base64 `FileDescriptorProto` do not matter.
 //!
-//! Default form (Confluent's canonical string): declarations keep their order, because message
-//! indexes in Confluent's wire format count positions in the file. Every type name is printed
+//! Default form (like Confluent's canonical string): declarations keep their order, because
+//! message indexes in Confluent's wire format count positions in the file. The descriptor keeps
+//! order per kind only, so the file prints its messages, then enums, services and `extend`
+//! blocks (message indexes count messages only, so nothing that matters moves). Options print
+//! in field-number order, the only order a descriptor remembers. Every type name is printed
 //! fully qualified with a leading dot (`.shop.v1.Money`), since the descriptor only knows full
 //! names. `json_name` is printed only when it differs from the default, and map fields as
 //! `map<K, V>` with their synthetic entry messages hidden.

@@ -15,6 +15,13 @@
 //! wire format). Paths are dotted: `shop.v1.OrderPlaced.total_cents` for a field (the reader's
 //! names where the field exists in the reader), `shop.v1.OrderPlaced.payment` for a oneof,
 //! `package` for the file's package.
+//!
+//! Two deliberate extensions where Confluent's diff is silent and no conformance vector
+//! decides: a numeric field without a label (proto3's implicit presence) becoming `repeated`,
+//! or the reverse, is `PROTO_FIELD_NUMERIC_LABEL_CHANGED` too (Confluent only compares explicit
+//! labels, but packed numbers break a singular reader either way, as buf's wire rules say); and
+//! an existing field becoming proto2 `required` in the reader is `PROTO_REQUIRED_FIELD_ADDED`
+//! (the writer may leave it out, and the reader's parser then rejects the message).
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 

@@ -403,3 +403,14 @@ fn long_chains_of_types_do_not_recurse() {
     can_read(&b, &a, &pair, &mut out);
     assert_eq!(out.len(), 1, "{out:?}");
 }
+
+#[test]
+fn lone_surrogate_escapes_do_not_panic() {
+    // Proto string literals allow `\u` escapes; a lone surrogate is no character at all.
+    let e = err(
+        "syntax = \"proto3\";\noption java_package = \"\\udc00\";\nmessage M {}\n",
+        &[],
+    );
+    assert_eq!(e.kind, ParseErrorKind::Syntax, "{e}");
+    assert_eq!(e.line, Some(2), "{e}");
+}
