@@ -414,3 +414,17 @@ fn lone_surrogate_escapes_do_not_panic() {
     assert_eq!(e.kind, ParseErrorKind::Syntax, "{e}");
     assert_eq!(e.line, Some(2), "{e}");
 }
+
+#[test]
+fn references_may_be_base64_descriptors_too() {
+    let common = "syntax = \"proto3\";\npackage shop.common;\nmessage Money { int64 cents = 1; }\n";
+    let user = "syntax = \"proto3\";\nimport \"shop/common.proto\";\nmessage M { shop.common.Money total = 1; }\n";
+    let as_text = [Dependency::new("shop/common.proto", common)];
+    let as_base64 = [Dependency::new(
+        "shop/common.proto",
+        ok(common).to_serialized(),
+    )];
+    let a = parse(user, &as_text, ParseOptions::default()).expect("text reference");
+    let b = parse(user, &as_base64, ParseOptions::default()).expect("base64 reference");
+    assert_eq!(a.canonical(), b.canonical());
+}
