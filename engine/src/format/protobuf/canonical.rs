@@ -405,7 +405,7 @@ impl Printer {
     }
 
     /// The set options of an options message as (name, value) pairs, one per value of a
-    /// repeated option, custom options written `(full.name)`.
+    /// repeated option, custom options written `(.full.name)`.
     fn options(&self, options: &DynamicMessage) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (field, value) in options.fields() {
@@ -416,9 +416,11 @@ impl Printer {
             push_option(&mut out, field.name().to_string(), &field.kind(), value);
         }
         for (ext, value) in options.extensions() {
+            // Fully qualified with a leading dot: a relative name could resolve to another
+            // scope of the same name in the schema's own package.
             push_option(
                 &mut out,
-                format!("({})", ext.full_name()),
+                format!("(.{})", ext.full_name()),
                 &ext.kind(),
                 value,
             );

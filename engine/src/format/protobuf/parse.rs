@@ -18,7 +18,7 @@ use prost::Message as _;
 use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
-use crate::format::{MAX_DEPTH, ParseError, ParseErrorKind};
+use crate::format::{MAX_DEPTH, MAX_SCHEMA_BYTES, ParseError, ParseErrorKind};
 use crate::references::Dependency;
 
 /// Files Confluent resolves without a registered subject, by import path.
@@ -92,6 +92,16 @@ pub(super) fn compile(text: &str, deps: &[Dependency]) -> Result<Compiled, Parse
         // The first definition of a name wins, as in `references::resolve`.
         if files.contains_key(&dep.name) {
             continue;
+        }
+        if dep.text.len() > MAX_SCHEMA_BYTES {
+            return Err(ParseError::new(
+                ParseErrorKind::TooLarge,
+                format!(
+                    "referenced file is {} bytes, larger than the limit of {MAX_SCHEMA_BYTES} bytes",
+                    dep.text.len()
+                ),
+            )
+            .in_file(&dep.name));
         }
         let source = source_of(&dep.text, &dep.name, Some(&dep.name))?;
         files.insert(dep.name.clone(), source);

@@ -82,6 +82,26 @@ message Old {
 extend Old {
   optional string tag = 100;
 }
+message Holder {
+  extend Old {
+    repeated Holder holders = 101;
+  }
+  optional int32 x = 1 [(weight) = 3];
+}
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions {
+  optional int32 weight = 50001;
+}
+service Legacy {
+  option (service_tag) = "a\tb";
+  rpc Get (Old) returns (Holder) {
+    option idempotency_level = NO_SIDE_EFFECTS;
+  }
+}
+extend google.protobuf.ServiceOptions {
+  optional string service_tag = 50002;
+}
+option optimize_for = SPEED;
 "#;
 
 /// Compiling the canonical text again gives the same descriptor and the same text.
@@ -217,7 +237,7 @@ message DecimalValue {
 fn confluent_built_ins_resolve_without_references() {
     let parsed = ok(META_USER);
     assert!(
-        parsed.canonical().contains("(confluent.field_meta)"),
+        parsed.canonical().contains("(.confluent.field_meta)"),
         "{}",
         parsed.canonical()
     );
