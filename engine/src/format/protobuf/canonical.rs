@@ -581,7 +581,7 @@ pub(super) fn real_oneof(field: &FieldDescriptor) -> Option<OneofDescriptor> {
 }
 
 /// Whether `child` is the message type behind a proto2 `group` field of `parent`.
-fn is_group_type(parent: &MessageDescriptor, child: &MessageDescriptor) -> bool {
+pub(super) fn is_group_type(parent: &MessageDescriptor, child: &MessageDescriptor) -> bool {
     parent.fields().any(|f| {
         f.is_group() && matches!(f.kind(), Kind::Message(m) if m.full_name() == child.full_name())
     })

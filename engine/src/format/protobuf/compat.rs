@@ -27,7 +27,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor};
 
-use super::canonical::real_oneof;
+use super::canonical::{is_group_type, real_oneof};
 use crate::finding::Issue;
 use crate::level::Pair;
 use crate::rules::{RuleId, protobuf as rule};
@@ -123,7 +123,12 @@ impl Walk<'_> {
 
     /// Matches messages declared side by side (a file's, or a message's nested ones) by name.
     fn types(&mut self, writer: &[MessageDescriptor], reader: &[MessageDescriptor]) {
-        for w in writer.iter().filter(|m| !m.is_map_entry()) {
+        // Map entries and proto2 group bodies are part of their field, not declarations of
+        // their own: removing the field is a field removal.
+        let declared = |m: &&MessageDescriptor| {
+            !m.is_map_entry() && !m.parent_message().is_some_and(|p| is_group_type(&p, m))
+        };
+        for w in writer.iter().filter(declared) {
             match reader.iter().find(|r| r.name() == w.name()) {
                 Some(r) => self.enqueue(w, r),
                 None => {

@@ -448,3 +448,19 @@ fn references_may_be_base64_descriptors_too() {
     let b = parse(user, &as_base64, ParseOptions::default()).expect("base64 reference");
     assert_eq!(a.canonical(), b.canonical());
 }
+
+#[test]
+fn removing_a_group_field_is_a_field_removal() {
+    let writer = ok(
+        "syntax = \"proto2\";\nmessage M {\n  optional int32 a = 1;\n  optional group Extra = 2 {\n    optional string note = 1;\n  }\n}\n",
+    );
+    let reader = ok("syntax = \"proto2\";\nmessage M {\n  optional int32 a = 1;\n}\n");
+    let pair = Pair {
+        reader_version: 2,
+        writer_version: 1,
+        options: Default::default(),
+    };
+    let mut out = Vec::new();
+    can_read(&reader, &writer, &pair, &mut out);
+    assert_eq!(out, Vec::new());
+}
