@@ -281,13 +281,12 @@ impl<'m> Checker<'m> {
             );
         }
         match (&rd.kind, &wd.kind) {
-            (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf }) => {
+            (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf })
                 if self
                     .visited
-                    .insert((rd.fullname.as_str(), wd.fullname.as_str()))
-                {
-                    self.fields(rf, wf, out);
-                }
+                    .insert((rd.fullname.as_str(), wd.fullname.as_str())) =>
+            {
+                self.fields(rf, wf, out);
             }
             (
                 NamedKind::Enum {
@@ -295,36 +294,32 @@ impl<'m> Checker<'m> {
                     default,
                 },
                 NamedKind::Enum { symbols: ws, .. },
-            ) => {
-                if default.is_none() {
-                    for symbol in ws.iter().filter(|s| !rs.contains(s)) {
-                        self.issue(
-                            AVRO_ENUM_SYMBOL_REMOVED,
-                            "/symbols",
-                            format!(
-                                "symbol `{symbol}` of enum `{}` exists in {writer_v} and is \
-                                 missing from {reader_v}, whose enum has no default",
-                                short_name(&rd.fullname)
-                            ),
-                            out,
-                        );
-                    }
-                }
-            }
-            (NamedKind::Fixed { size: rs }, NamedKind::Fixed { size: ws }) => {
-                if rs != ws {
+            ) if default.is_none() => {
+                for symbol in ws.iter().filter(|s| !rs.contains(s)) {
                     self.issue(
-                        AVRO_FIXED_SIZE_CHANGED,
-                        "/size",
+                        AVRO_ENUM_SYMBOL_REMOVED,
+                        "/symbols",
                         format!(
-                            "fixed `{}` changed size from {ws} ({writer_v}) to {rs} ({reader_v})",
+                            "symbol `{symbol}` of enum `{}` exists in {writer_v} and is \
+                             missing from {reader_v}, whose enum has no default",
                             short_name(&rd.fullname)
                         ),
                         out,
                     );
                 }
             }
-            // `check_inner` only calls this for two named types of one kind.
+            (NamedKind::Fixed { size: rs }, NamedKind::Fixed { size: ws }) if rs != ws => {
+                self.issue(
+                    AVRO_FIXED_SIZE_CHANGED,
+                    "/size",
+                    format!(
+                        "fixed `{}` changed size from {ws} ({writer_v}) to {rs} ({reader_v})",
+                        short_name(&rd.fullname)
+                    ),
+                    out,
+                );
+            }
+            // A record pair already visited, an enum with a default, equal fixed sizes.
             _ => {}
         }
     }
