@@ -86,7 +86,10 @@ impl Node {
                         || item.member("type").and_then(|(_, n)| n.as_str()) == Some(segment)
                 });
                 if let Some(item) = named {
-                    return Some((item.line, item));
+                    // Point at an Avro field's or type's `"name"` line: the line a reader looks
+                    // for, rather than the line of its opening brace.
+                    let line = item.member("name").map_or(item.line, |(line, _)| line);
+                    return Some((line, item));
                 }
                 // A union: step into the branch that has the key.
                 items.iter().find_map(|item| item.member(segment))

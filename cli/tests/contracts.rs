@@ -239,7 +239,7 @@ fn broken_payment_captured_is_rejected() {
         "\
 checking broken.proto (version 2) against schemas/payments/payment_captured/v1.proto (version 1)
 
-error[PROTO_FIELD_TYPE_CHANGED]: consumers on version 2 cannot read events written with version 1: field `provider_reference` changed type from string to int64
+error[PROTO_FIELD_SCALAR_KIND_CHANGED]: consumers on version 2 cannot read events written with version 1: field `provider_reference` (number 6) changed type from string in version 1 to int64 in version 2
   --> broken.proto:23: shop.payments.v1.PaymentCaptured.provider_reference
 
 incompatible: 1 finding (BACKWARD, version 2 checked against version 1)
@@ -279,8 +279,8 @@ fn broken_user_signed_up_is_rejected() {
         "\
 checking broken.json (version 2) against schemas/users/user_signed_up/v1.json (version 1)
 
-error[JSON_REQUIRED_PROPERTY_ADDED]: consumers on version 2 cannot read events written with version 1: property `displayName` is required in version 2 but not in version 1
-  --> broken.json:21: /properties/displayName
+error[JSON_REQUIRED_PROPERTY_ADDED]: consumers on version 2 cannot read events written with version 1: property `displayName` is required in version 2 but may be absent in data written with version 1
+  --> broken.json:31: #/required/displayName
 
 incompatible: 1 finding (BACKWARD, version 2 checked against version 1)
 ",
