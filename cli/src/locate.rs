@@ -3,10 +3,11 @@
 //! Findings carry schema paths, not byte spans (the engine never sees files). This module maps
 //! a path back to a line by scanning the file's text: a JSON pointer is walked through a small
 //! JSON scanner that remembers where each value starts (for `.avsc` and `.json`), and a dotted
-//! Protobuf path is looked up among the declarations of a `.proto` file. It is a best effort:
-//! when the path cannot be followed (a `$ref`, a type defined in another file) it returns the
-//! nearest enclosing line found, marked inexact, or nothing. It never fails and never recurses
-//! without bound.
+//! Protobuf path is looked up among the declarations of a `.proto` file. Paths that lead into
+//! a referenced schema are followed there: a JSON Schema `$ref`, an Avro type name defined in
+//! another record or file, a Protobuf message from an import. It is a best effort: when the
+//! path cannot be followed it returns the nearest enclosing line found, marked inexact, or
+//! nothing. It never fails and never recurses without bound.
 
 use std::collections::HashMap;
 
@@ -15,20 +16,31 @@ use stele_engine::Format;
 /// Deepest JSON nesting followed; deeper documents are not located.
 const MAX_DEPTH: usize = 256;
 
+/// Most `$ref`s or Avro type names followed while walking one path; more means a cycle.
+const MAX_HOPS: usize = 32;
+
 /// A line found for a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found {
+    /// Which text the line is in: `None` for the schema, `Some(i)` for its `i`th reference.
+    pub source: Option<usize>,
     /// 1-based line.
     pub line: u32,
     /// `false` when only a prefix of the path was found and `line` is that prefix's line.
     pub exact: bool,
 }
 
-/// The line `path` points at in `text`, a schema of `format`.
-pub fn line_of(format: Format, text: &str, path: &str) -> Option<Found> {
+/// The line `path` points at in `text`, a schema of `format`, or in one of the schemas it
+/// references (`references` holds each one's name, as the schema uses it, and text).
+pub fn line_of(
+    format: Format,
+    text: &str,
+    references: &[(&str, &str)],
+    path: &str,
+) -> Option<Found> {
     match format {
-        Format::Avro | Format::Json => json_line(text, path),
-        Format::Protobuf => proto_line(text, path),
+        Format::Avro | Format::Json => json_line(format, text, references, path),
+        Format::Protobuf => proto_line(text, references, path),
     }
 }
 
@@ -99,29 +111,153 @@ impl Node {
     }
 }
 
-fn json_line(text: &str, path: &str) -> Option<Found> {
+fn json_line(format: Format, text: &str, references: &[(&str, &str)], path: &str) -> Option<Found> {
     let root = Scanner::new(text).document()?;
+    // References that are not valid JSON are simply never followed into.
+    let docs: Vec<Option<Node>> = references
+        .iter()
+        .map(|(_, text)| Scanner::new(text).document())
+        .collect();
+    let walk = Walk {
+        format,
+        root: &root,
+        names: references.iter().map(|(name, _)| *name).collect(),
+        docs: &docs,
+    };
     let pointer = path.strip_prefix('#').unwrap_or(path);
     let pointer = pointer.strip_prefix('/').unwrap_or(pointer);
     if pointer.is_empty() {
         return Some(Found {
+            source: None,
             line: root.line,
             exact: true,
         });
     }
+    let mut source = None;
     let mut node = &root;
-    let mut line = None;
+    let mut found: Option<Found> = None;
+    let mut hops = 0;
     for raw in pointer.split('/') {
         let segment = raw.replace("~1", "/").replace("~0", "~");
-        match node.step(&segment) {
-            Some((at, next)) => {
-                line = Some(at);
+        loop {
+            if let Some((line, next)) = node.step(&segment) {
+                found = Some(Found {
+                    source,
+                    line,
+                    exact: true,
+                });
                 node = next;
+                break;
             }
-            None => return line.map(|line| Found { line, exact: false }),
+            hops += 1;
+            match walk.follow(node, source).filter(|_| hops <= MAX_HOPS) {
+                Some((into, target)) => {
+                    source = into;
+                    node = target;
+                }
+                None => return found.map(|f| Found { exact: false, ..f }),
+            }
         }
     }
-    line.map(|line| Found { line, exact: true })
+    found
+}
+
+/// The documents a walk may move between.
+struct Walk<'d> {
+    format: Format,
+    root: &'d Node,
+    names: Vec<&'d str>,
+    docs: &'d [Option<Node>],
+}
+
+impl<'d> Walk<'d> {
+    fn doc(&self, source: Option<usize>) -> Option<&'d Node> {
+        match source {
+            None => Some(self.root),
+            Some(index) => self.docs.get(index)?.as_ref(),
+        }
+    }
+
+    /// Where a node leads when the path goes on below it: the target of a JSON Schema `$ref`,
+    /// or the definition of an Avro type name.
+    fn follow(&self, node: &Node, source: Option<usize>) -> Option<(Option<usize>, &'d Node)> {
+        match self.format {
+            Format::Json => {
+                let target = node.member("$ref")?.1.as_str()?;
+                let (base, fragment) = target.split_once('#').unwrap_or((target, ""));
+                let into = if base.is_empty() {
+                    source
+                } else {
+                    Some(self.names.iter().position(|name| *name == base)?)
+                };
+                let mut target = self.doc(into)?;
+                for raw in fragment.split('/').filter(|s| !s.is_empty()) {
+                    let segment = raw.replace("~1", "/").replace("~0", "~");
+                    target = target.step(&segment)?.1;
+                }
+                Some((into, target))
+            }
+            Format::Avro => {
+                let name = node.as_str()?;
+                // The document the name appears in first, then the references.
+                let order = std::iter::once(source)
+                    .chain(std::iter::once(None))
+                    .chain((0..self.docs.len()).map(Some));
+                let order: Vec<Option<usize>> = order.collect();
+                for exact in [true, false] {
+                    for &into in &order {
+                        if let Some(found) =
+                            self.doc(into).and_then(|d| named_type(d, name, exact, 0))
+                        {
+                            return Some((into, found));
+                        }
+                    }
+                }
+                None
+            }
+            Format::Protobuf => None,
+        }
+    }
+}
+
+/// The Avro named type (record, enum, fixed) called `name` inside `node`. With `exact`, the
+/// full name must match (from the type's own `namespace` or a dotted `name`); otherwise the
+/// last component is enough, since namespaces can be inherited from an enclosing record.
+fn named_type<'n>(node: &'n Node, name: &str, exact: bool, depth: usize) -> Option<&'n Node> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    match &node.value {
+        Value::Object(members) => {
+            let kind = node.member("type").and_then(|(_, n)| n.as_str());
+            if let (Some("record" | "error" | "enum" | "fixed"), Some(own)) =
+                (kind, node.member("name").and_then(|(_, n)| n.as_str()))
+            {
+                let full = match node.member("namespace").and_then(|(_, n)| n.as_str()) {
+                    Some(namespace) if !own.contains('.') && !namespace.is_empty() => {
+                        format!("{namespace}.{own}")
+                    }
+                    _ => own.to_string(),
+                };
+                let short = |s: &str| s.rsplit('.').next().unwrap_or(s).to_string();
+                let matches = if exact {
+                    full == name
+                } else {
+                    short(&full) == short(name)
+                };
+                if matches {
+                    return Some(node);
+                }
+            }
+            members
+                .iter()
+                .find_map(|(_, _, child)| named_type(child, name, exact, depth + 1))
+        }
+        Value::Array(items) => items
+            .iter()
+            .find_map(|child| named_type(child, name, exact, depth + 1)),
+        _ => None,
+    }
 }
 
 /// A forgiving recursive-descent JSON reader that records lines. Invalid JSON gives `None`;
@@ -276,22 +412,40 @@ impl<'t> Scanner<'t> {
 // ---------------------------------------------------------------------------------------------
 // Protobuf dotted paths
 
-fn proto_line(text: &str, path: &str) -> Option<Found> {
-    let declarations = proto_declarations(text);
+fn proto_line(text: &str, references: &[(&str, &str)], path: &str) -> Option<Found> {
     let path = path.trim_start_matches('.');
     let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
-    // Try the whole path, then ever shorter prefixes; each also without the package, which
-    // the declarations are recorded both with and without.
-    for len in (1..=segments.len()).rev() {
-        let candidate = segments[..len].join(".");
-        if let Some(&line) = declarations.get(&candidate) {
-            return Some(Found {
-                line,
-                exact: len == segments.len(),
-            });
+    let sources = std::iter::once((None, text)).chain(
+        references
+            .iter()
+            .enumerate()
+            .map(|(index, (_, text))| (Some(index), *text)),
+    );
+    let mut partial = None;
+    for (source, text) in sources {
+        let declarations = proto_declarations(text);
+        // Try the whole path, then ever shorter prefixes; each also without the package,
+        // which the declarations are recorded both with and without.
+        for len in (1..=segments.len()).rev() {
+            let candidate = segments[..len].join(".");
+            if let Some(&line) = declarations.get(&candidate) {
+                let found = Found {
+                    source,
+                    line,
+                    exact: len == segments.len(),
+                };
+                if found.exact {
+                    return Some(found);
+                }
+                // Only the schema's own enclosing declaration is worth pointing at.
+                if source.is_none() {
+                    partial = Some(found);
+                }
+                break;
+            }
         }
     }
-    None
+    partial
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -482,44 +636,56 @@ mod tests {
 }"#;
 
     fn exact(line: u32) -> Option<Found> {
-        Some(Found { line, exact: true })
+        Some(Found {
+            source: None,
+            line,
+            exact: true,
+        })
+    }
+
+    fn partial(line: u32) -> Option<Found> {
+        Some(Found {
+            source: None,
+            line,
+            exact: false,
+        })
+    }
+
+    fn avro(text: &str, path: &str) -> Option<Found> {
+        json_line(Format::Avro, text, &[], path)
+    }
+
+    fn json(text: &str, path: &str) -> Option<Found> {
+        json_line(Format::Json, text, &[], path)
+    }
+
+    fn proto(text: &str, path: &str) -> Option<Found> {
+        proto_line(text, &[], path)
     }
 
     #[test]
     fn avro_paths_by_field_name_and_index() {
-        assert_eq!(json_line(AVRO, "/fields/orderId"), exact(5));
-        assert_eq!(json_line(AVRO, "/fields/0"), exact(5));
-        assert_eq!(json_line(AVRO, "/fields/type"), exact(6));
-        assert_eq!(
-            json_line(AVRO, "/fields/lines/type/items/fields/sku"),
-            exact(12)
-        );
-        assert_eq!(
-            json_line(AVRO, "/fields/coupon/type/fields/code"),
-            exact(16)
-        );
-        assert_eq!(json_line(AVRO, ""), exact(1));
-        assert_eq!(
-            json_line(AVRO, "/fields/missing"),
-            Some(Found {
-                line: 4,
-                exact: false
-            })
-        );
+        assert_eq!(avro(AVRO, "/fields/orderId"), exact(5));
+        assert_eq!(avro(AVRO, "/fields/0"), exact(5));
+        assert_eq!(avro(AVRO, "/fields/type"), exact(6));
+        assert_eq!(avro(AVRO, "/fields/lines/type/items/fields/sku"), exact(12));
+        assert_eq!(avro(AVRO, "/fields/coupon/type/fields/code"), exact(16));
+        assert_eq!(avro(AVRO, ""), exact(1));
+        assert_eq!(avro(AVRO, "/fields/missing"), partial(4));
     }
 
     #[test]
     fn json_schema_pointers_with_escapes() {
         let text = "{\n  \"properties\": {\n    \"a/b\": {\"type\": \"string\"},\n    \"c~d\": true\n  }\n}";
-        assert_eq!(json_line(text, "#/properties/a~1b"), exact(3));
-        assert_eq!(json_line(text, "/properties/c~0d"), exact(4));
+        assert_eq!(json(text, "#/properties/a~1b"), exact(3));
+        assert_eq!(json(text, "/properties/c~0d"), exact(4));
     }
 
     #[test]
     fn invalid_or_deep_json_gives_nothing() {
-        assert_eq!(json_line("{\"a\": ", "/a"), None);
+        assert_eq!(json("{\"a\": ", "/a"), None);
         let deep = "[".repeat(100_000);
-        assert_eq!(json_line(&deep, "/0"), None);
+        assert_eq!(json(&deep, "/0"), None);
     }
 
     const PROTO: &str = r#"syntax = "proto3";
@@ -545,35 +711,101 @@ message PaymentCaptured {
 
     #[test]
     fn proto_declarations_are_found() {
+        assert_eq!(proto(PROTO, "shop.payments.v1.PaymentCaptured"), exact(7));
         assert_eq!(
-            proto_line(PROTO, "shop.payments.v1.PaymentCaptured"),
-            exact(7)
-        );
-        assert_eq!(
-            proto_line(PROTO, "shop.payments.v1.PaymentCaptured.payment_id"),
+            proto(PROTO, "shop.payments.v1.PaymentCaptured.payment_id"),
             exact(8)
         );
-        assert_eq!(proto_line(PROTO, "PaymentCaptured.card_token"), exact(10));
-        assert_eq!(proto_line(PROTO, "PaymentCaptured.method"), exact(9));
+        assert_eq!(proto(PROTO, "PaymentCaptured.card_token"), exact(10));
+        assert_eq!(proto(PROTO, "PaymentCaptured.method"), exact(9));
+        assert_eq!(proto(PROTO, "PaymentCaptured.Kind.KIND_CARD"), exact(14));
         assert_eq!(
-            proto_line(PROTO, "PaymentCaptured.Kind.KIND_CARD"),
-            exact(14)
-        );
-        assert_eq!(
-            proto_line(
+            proto(
                 PROTO,
                 ".shop.payments.v1.PaymentCaptured.Amount.minor_units"
             ),
             exact(17)
         );
-        assert_eq!(proto_line(PROTO, "PaymentCaptured.1"), exact(8));
+        assert_eq!(proto(PROTO, "PaymentCaptured.1"), exact(8));
+        assert_eq!(proto(PROTO, "PaymentCaptured.gone"), partial(7));
+        assert_eq!(proto(PROTO, "Fake"), None);
+    }
+
+    #[test]
+    fn avro_type_names_lead_to_their_definition() {
+        let envelope = "{\n  \"type\": \"record\",\n  \"name\": \"Envelope\",\n  \"namespace\": \"shop.common\",\n  \"fields\": [\n    {\"name\": \"eventId\", \"type\": \"string\"}\n  ]\n}";
+        let refs = [("shop.common.Envelope", envelope)];
+        let event = "{\n  \"type\": \"record\", \"name\": \"E\",\n  \"fields\": [\n    {\"name\": \"envelope\", \"type\": \"shop.common.Envelope\"},\n    {\"name\": \"again\", \"type\": \"E\"}\n  ]\n}";
         assert_eq!(
-            proto_line(PROTO, "PaymentCaptured.gone"),
+            json_line(
+                Format::Avro,
+                event,
+                &refs,
+                "/fields/envelope/type/fields/eventId"
+            ),
             Some(Found {
-                line: 7,
-                exact: false
+                source: Some(0),
+                line: 6,
+                exact: true
             })
         );
-        assert_eq!(proto_line(PROTO, "Fake"), None);
+        // A recursive type is followed a bounded number of times.
+        let looping = format!("/fields/again{}", "/type/fields/again".repeat(100));
+        assert_eq!(
+            json_line(Format::Avro, event, &refs, &looping).map(|f| f.exact),
+            Some(false)
+        );
+        // Inside the same document, by short name.
+        assert_eq!(avro(AVRO, "/fields/coupon/type/1/fields/code"), exact(16));
+    }
+
+    #[test]
+    fn json_schema_refs_are_followed() {
+        let envelope = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"eventId\": {\"type\": \"string\"}\n  }\n}";
+        let refs = [("envelope.json", envelope)];
+        let event = "{\n  \"properties\": {\n    \"envelope\": {\"$ref\": \"envelope.json\"},\n    \"local\": {\"$ref\": \"#/$defs/x\"}\n  },\n  \"$defs\": {\n    \"x\": {\"properties\": {\"y\": true}}\n  }\n}";
+        assert_eq!(
+            json_line(
+                Format::Json,
+                event,
+                &refs,
+                "#/properties/envelope/properties/eventId"
+            ),
+            Some(Found {
+                source: Some(0),
+                line: 4,
+                exact: true
+            })
+        );
+        assert_eq!(
+            json_line(Format::Json, event, &refs, "/properties/local/properties/y"),
+            exact(7)
+        );
+        assert_eq!(
+            json_line(
+                Format::Json,
+                event,
+                &[],
+                "/properties/envelope/properties/eventId"
+            ),
+            partial(3)
+        );
+    }
+
+    #[test]
+    fn proto_paths_into_imports() {
+        let envelope = "syntax = \"proto3\";\npackage shop.common;\nmessage Envelope {\n  string event_id = 1;\n}\n";
+        assert_eq!(
+            proto_line(
+                PROTO,
+                &[("shop/common/envelope.proto", envelope)],
+                "shop.common.Envelope.event_id"
+            ),
+            Some(Found {
+                source: Some(0),
+                line: 4,
+                exact: true
+            })
+        );
     }
 }

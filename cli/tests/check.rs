@@ -370,7 +370,7 @@ fn references_differing_between_sides() {
 checking v2.avsc (version 2) against v1.avsc (version 1)
 
 error[AVRO_FIELD_ADDED_WITHOUT_DEFAULT]: consumers on version 2 cannot read events written with version 1: field `tenantId` exists in version 2 without a default and is missing from version 1
-  --> v2.avsc:6: /fields/envelope/type/fields/tenantId
+  --> envelope-v2.avsc:7: /fields/envelope/type/fields/tenantId
 
 incompatible: 1 finding (BACKWARD, version 2 checked against version 1)
 ",

@@ -191,10 +191,18 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .zip(1..)
         .map(|(input, version)| (version, input.shown.as_str()))
         .collect();
+    let sides: Vec<Side<'_>> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| Side {
+            input,
+            references: if index == last { &new_refs } else { &old_refs },
+        })
+        .collect();
     let locations = report
         .findings
         .iter()
-        .map(|finding| locate_finding(format, finding, &inputs))
+        .map(|finding| locate_finding(format, finding, &sides))
         .collect();
     let checked = Checked {
         report: &report,
@@ -298,7 +306,7 @@ fn describe_parse_error(
     let line = err.line.or_else(|| {
         err.path
             .as_deref()
-            .and_then(|path| locate::line_of(format, &source.text, path))
+            .and_then(|path| locate::line_of(format, &source.text, &[], path))
             .filter(|found| found.exact)
             .map(|found| found.line)
     });
@@ -317,19 +325,16 @@ fn describe_parse_error(
     out
 }
 
-/// The file and line a finding points at: the reader's file when the path resolves there,
-/// else the writer's (a field that only the writer has), else the reader's nearest enclosing
-/// declaration, else the reader's file with no line.
-fn locate_finding(format: Format, finding: &Finding, inputs: &[Input]) -> Location {
-    let input_of = |version: i32| {
+/// The file and line a finding points at: where the path resolves in the reader's schema or
+/// its references, else in the writer's (a field that only the writer has), else the reader's
+/// nearest enclosing declaration, else the reader's file with no line.
+fn locate_finding(format: Format, finding: &Finding, sides: &[Side<'_>]) -> Location {
+    let side_of = |version: i32| {
         usize::try_from(version - 1)
             .ok()
-            .and_then(|index| inputs.get(index))
+            .and_then(|index| sides.get(index))
     };
-    let (Some(reader), writer) = (
-        input_of(finding.reader_version),
-        input_of(finding.writer_version),
-    ) else {
+    let Some(reader) = side_of(finding.reader_version) else {
         return Location {
             file: String::new(),
             line: None,
@@ -337,28 +342,52 @@ fn locate_finding(format: Format, finding: &Finding, inputs: &[Input]) -> Locati
     };
     if finding.path.is_empty() {
         return Location {
-            file: reader.shown.clone(),
+            file: reader.input.shown.clone(),
             line: None,
         };
     }
-    let in_reader = locate::line_of(format, &reader.text, &finding.path);
+    let in_reader = reader.find(format, &finding.path);
     if let Some(found) = in_reader.filter(|f| f.exact) {
-        return Location {
-            file: reader.shown.clone(),
-            line: Some(found.line),
-        };
+        return reader.location(found);
     }
-    if let Some(writer) = writer
-        && let Some(found) =
-            locate::line_of(format, &writer.text, &finding.path).filter(|f| f.exact)
+    if let Some(writer) = side_of(finding.writer_version)
+        && let Some(found) = writer.find(format, &finding.path).filter(|f| f.exact)
     {
-        return Location {
-            file: writer.shown.clone(),
-            line: Some(found.line),
-        };
+        return writer.location(found);
     }
-    Location {
-        file: reader.shown.clone(),
-        line: in_reader.map(|found| found.line),
+    match in_reader {
+        Some(found) => reader.location(found),
+        None => Location {
+            file: reader.input.shown.clone(),
+            line: None,
+        },
+    }
+}
+
+/// One version's schema file and the references it was parsed with.
+struct Side<'a> {
+    input: &'a Input,
+    references: &'a [ReadReference],
+}
+
+impl Side<'_> {
+    fn find(&self, format: Format, path: &str) -> Option<locate::Found> {
+        let references: Vec<(&str, &str)> = self
+            .references
+            .iter()
+            .map(|r| (r.name.as_str(), r.input.text.as_str()))
+            .collect();
+        locate::line_of(format, &self.input.text, &references, path)
+    }
+
+    fn location(&self, found: locate::Found) -> Location {
+        let input = found
+            .source
+            .and_then(|index| self.references.get(index))
+            .map_or(self.input, |r| &r.input);
+        Location {
+            file: input.shown.clone(),
+            line: Some(found.line),
+        }
     }
 }
