@@ -598,3 +598,47 @@ incompatible: 1 finding (BACKWARD, version 2 checked against version 1)
         "",
     );
 }
+
+/// In JSON mode an invalid input still goes to stderr with exit code 2, and stdout stays
+/// empty, so a tool reading stdout never sees half a report.
+#[test]
+fn parse_error_in_json_mode() {
+    let dir = dir_with(&[
+        ("v1.avsc", ORDER_V1),
+        ("v2.avsc", "{\"type\": \"recrd\"}\n"),
+    ]);
+    let out = stele(
+        dir.path(),
+        &["check", "v1.avsc", "v2.avsc", "--output", "json"],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{out:?}");
+    assert!(out.stderr.starts_with("error: v2.avsc"), "{out:?}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let dir = dir_with(&[]);
+    let unknown = stele(dir.path(), &["check", "a.avsc", "b.avsc", "--frobnicate"]);
+    assert_eq!(
+        (unknown.code, unknown.stdout.as_str()),
+        (2, ""),
+        "{unknown:?}"
+    );
+    assert!(
+        unknown
+            .stderr
+            .starts_with("error: unexpected argument '--frobnicate'")
+    );
+    let no_command = stele(dir.path(), &[]);
+    assert_eq!(no_command.code, 2, "{no_command:?}");
+    let help = stele(dir.path(), &["check", "--help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+    assert!(help.stdout.contains("--against <FILE>..."));
+    let version = stele(dir.path(), &["--version"]);
+    expect(
+        &version,
+        0,
+        &format!("stele {}\n", env!("CARGO_PKG_VERSION")),
+        "",
+    );
+}

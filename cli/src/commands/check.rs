@@ -6,6 +6,7 @@
 //! registry does: no subjects, no stored versions, no network.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -210,11 +211,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
         locations,
     };
     let mut stdout = std::io::stdout().lock();
-    match args.output {
+    let written = match args.output {
         Output::Text => render::text::check(&mut stdout, &checked),
         Output::Json => render::json::check(&mut stdout, &checked),
     }
-    .context("writing the report")?;
+    .and_then(|()| stdout.flush());
+    render::ignore_broken_pipe(written).context("writing the report")?;
     Ok(if report.compatible {
         Outcome::Success
     } else {

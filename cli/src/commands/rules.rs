@@ -41,12 +41,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
     };
     let all: Vec<&rules::Rule> = rules::all().collect();
     let mut stdout = std::io::stdout().lock();
-    match output {
+    let written = match output {
         Output::Text => render::text::rules(&mut stdout, all.iter().copied()),
         Output::Json => render::json::rules(&mut stdout, all.iter().copied()),
         Output::Markdown => render::markdown_rules(&mut stdout, all.iter().copied()),
     }
-    .and_then(|()| stdout.flush())
-    .context("writing the rule list")?;
+    .and_then(|()| stdout.flush());
+    render::ignore_broken_pipe(written).context("writing the rule list")?;
     Ok(Outcome::Success)
 }

@@ -97,3 +97,12 @@ pub fn markdown_rules<'r>(
     }
     Ok(())
 }
+
+/// Treats a closed stdout (`stele rules | head`) as success: the reader has all it wanted,
+/// and the exit code should still say what was found rather than report a write error.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
