@@ -1,5 +1,6 @@
 //! End to end over the example contracts in `schemas/`: every history is compatible at
-//! `BACKWARD_TRANSITIVE` with its references resolved, and a deliberately broken next version
+//! `BACKWARD_TRANSITIVE` (Avro and Protobuf also at `FULL_TRANSITIVE`) with its references
+//! resolved, and a deliberately broken next version
 //! is rejected with the expected finding.
 //!
 //! These tests live in the CLI crate rather than in the `tests/` workspace member because
@@ -25,6 +26,16 @@ fn references(extension: &str) -> Vec<&'static str> {
         ],
         "json" => vec!["envelope.json=schemas/common/envelope.json"],
         other => panic!("no references known for .{other}"),
+    }
+}
+
+/// The levels each format's histories keep. JSON Schema objects are closed, so a new optional
+/// property is backward compatible only: consumers upgrade before producers (see
+/// `schemas/README.md`).
+fn levels(extension: &str) -> &'static [&'static str] {
+    match extension {
+        "json" => &["BACKWARD_TRANSITIVE"],
+        _ => &["BACKWARD_TRANSITIVE", "FULL_TRANSITIVE"],
     }
 }
 
@@ -69,7 +80,7 @@ fn extension(path: &str) -> &str {
 }
 
 #[test]
-fn every_history_is_backward_transitive() {
+fn every_history_is_compatible() {
     let histories = histories();
     assert!(
         histories.iter().any(|h| h.len() >= 3),
@@ -85,40 +96,42 @@ fn every_history_is_backward_transitive() {
             (1..history.len()).map(|n| (n, &history[..n])).collect()
         };
         for (new, earlier) in checks {
-            let mut args = vec!["check", history[new].as_str(), "--against"];
-            args.extend(earlier.iter().map(String::as_str));
-            args.extend(["--compatibility", "BACKWARD_TRANSITIVE"]);
-            for reference in references(extension(&history[new])) {
-                args.extend(["--reference", reference]);
-            }
-            let out = stele(&repo_root(), &args);
-            let version = earlier.len() + 1;
-            let against: Vec<String> = earlier
-                .iter()
-                .enumerate()
-                .rev()
-                .map(|(i, path)| format!("{path} (version {})", i + 1))
-                .collect();
-            let numbers: Vec<String> = (1..version).rev().map(|n| n.to_string()).collect();
-            let scope = if numbers.len() == 1 {
-                format!("version {}", numbers[0])
-            } else {
-                format!("versions {}", numbers.join(", "))
-            };
-            let expected = format!(
-                "checking {} (version {version}) against {}\n\
-                 compatible (BACKWARD_TRANSITIVE, version {version} checked against {scope})\n",
-                history[new],
-                against.join(", ")
-            );
-            if out.code != 0 || out.stdout != expected || !out.stderr.is_empty() {
-                failures.push(format!(
-                    "stele {}\n  exit {}\n{}{}",
-                    args.join(" "),
-                    out.code,
-                    out.stdout,
-                    out.stderr
-                ));
+            for level in levels(extension(&history[new])) {
+                let mut args = vec!["check", history[new].as_str(), "--against"];
+                args.extend(earlier.iter().map(String::as_str));
+                args.extend(["--compatibility", level]);
+                for reference in references(extension(&history[new])) {
+                    args.extend(["--reference", reference]);
+                }
+                let out = stele(&repo_root(), &args);
+                let version = earlier.len() + 1;
+                let against: Vec<String> = earlier
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, path)| format!("{path} (version {})", i + 1))
+                    .collect();
+                let numbers: Vec<String> = (1..version).rev().map(|n| n.to_string()).collect();
+                let scope = if numbers.len() == 1 {
+                    format!("version {}", numbers[0])
+                } else {
+                    format!("versions {}", numbers.join(", "))
+                };
+                let expected = format!(
+                    "checking {} (version {version}) against {}\n\
+                     compatible ({level}, version {version} checked against {scope})\n",
+                    history[new],
+                    against.join(", ")
+                );
+                if out.code != 0 || out.stdout != expected || !out.stderr.is_empty() {
+                    failures.push(format!(
+                        "stele {}\n  exit {}\n{}{}",
+                        args.join(" "),
+                        out.code,
+                        out.stdout,
+                        out.stderr
+                    ));
+                }
             }
         }
     }
@@ -286,4 +299,97 @@ incompatible: 1 finding (BACKWARD, version 2 checked against version 1)
 ",
         "",
     );
+}
+
+/// Every file under `schemas/` with the given extension, relative to the repository root.
+fn contract_files(extension_wanted: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(&path, ext, out);
+            } else if path.extension().and_then(|e| e.to_str()) == Some(ext) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo_root().join("schemas"), extension_wanted, &mut out);
+    out.sort();
+    out
+}
+
+/// The contracts are examples of how we want contracts written: every field, record, message
+/// and enum says what it means.
+#[test]
+fn every_field_is_documented() {
+    fn avro(value: &serde_json::Value, at: &str, missing: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let named_type = matches!(
+                    map.get("type").and_then(|t| t.as_str()),
+                    Some("record" | "enum" | "fixed")
+                );
+                let field = map.contains_key("name") && !named_type;
+                if (named_type || field) && !map.contains_key("doc") {
+                    missing.push(format!("{at}: `{}` has no doc", map["name"]));
+                }
+                for child in map.values() {
+                    avro(child, at, missing);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| avro(i, at, missing)),
+            _ => {}
+        }
+    }
+    fn json(value: &serde_json::Value, at: &str, missing: &mut Vec<String>) {
+        if let Some(properties) = value.get("properties").and_then(|p| p.as_object()) {
+            for (name, schema) in properties {
+                if schema.get("description").is_none() {
+                    missing.push(format!("{at}: property `{name}` has no description"));
+                }
+            }
+        }
+        match value {
+            serde_json::Value::Object(map) => map.values().for_each(|v| json(v, at, missing)),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| json(i, at, missing)),
+            _ => {}
+        }
+    }
+    let mut missing = Vec::new();
+    for path in contract_files("avsc") {
+        let text = fs::read_to_string(&path).expect("readable");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        avro(&value, &path.display().to_string(), &mut missing);
+    }
+    for path in contract_files("json") {
+        let text = fs::read_to_string(&path).expect("readable");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        if value.get("description").is_none() {
+            missing.push(format!("{}: the schema has no description", path.display()));
+        }
+        json(&value, &path.display().to_string(), &mut missing);
+    }
+    for path in contract_files("proto") {
+        let text = fs::read_to_string(&path).expect("readable");
+        let lines: Vec<&str> = text.lines().collect();
+        for (index, line) in lines.iter().enumerate() {
+            let trimmed = line.trim();
+            let declaration = trimmed.starts_with("message ")
+                || trimmed.starts_with("enum ")
+                || (trimmed.ends_with(';')
+                    && trimmed.contains(" = ")
+                    && !trimmed.starts_with("syntax")
+                    && !trimmed.starts_with("option"));
+            let documented = index > 0 && lines[index - 1].trim().starts_with("//");
+            if declaration && !documented {
+                missing.push(format!(
+                    "{}:{}: `{trimmed}` has no comment above it",
+                    path.display(),
+                    index + 1
+                ));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
 }
