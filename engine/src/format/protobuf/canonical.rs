@@ -2,8 +2,11 @@
 //! the user sent, so that comments, white space, how a type name was spelled, and whether the
 //! schema arrived as source or as a base64 `FileDescriptorProto` do not matter.
 //!
-//! Default form (Confluent's canonical string): declarations keep their order, because message
-//! indexes in Confluent's wire format count positions in the file. Every type name is printed
+//! Default form (like Confluent's canonical string): declarations keep their order, because
+//! message indexes in Confluent's wire format count positions in the file. The descriptor keeps
+//! order per kind only, so the file prints its messages, then enums, services and `extend`
+//! blocks (message indexes count messages only, so nothing that matters moves). Options print
+//! in field-number order, the only order a descriptor remembers. Every type name is printed
 //! fully qualified with a leading dot (`.shop.v1.Money`), since the descriptor only knows full
 //! names. `json_name` is printed only when it differs from the default, and map fields as
 //! `map<K, V>` with their synthetic entry messages hidden.
@@ -402,7 +405,7 @@ impl Printer {
     }
 
     /// The set options of an options message as (name, value) pairs, one per value of a
-    /// repeated option, custom options written `(full.name)`.
+    /// repeated option, custom options written `(.full.name)`.
     fn options(&self, options: &DynamicMessage) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (field, value) in options.fields() {
@@ -413,9 +416,11 @@ impl Printer {
             push_option(&mut out, field.name().to_string(), &field.kind(), value);
         }
         for (ext, value) in options.extensions() {
+            // Fully qualified with a leading dot: a relative name could resolve to another
+            // scope of the same name in the schema's own package.
             push_option(
                 &mut out,
-                format!("({})", ext.full_name()),
+                format!("(.{})", ext.full_name()),
                 &ext.kind(),
                 value,
             );
@@ -576,7 +581,7 @@ pub(super) fn real_oneof(field: &FieldDescriptor) -> Option<OneofDescriptor> {
 }
 
 /// Whether `child` is the message type behind a proto2 `group` field of `parent`.
-fn is_group_type(parent: &MessageDescriptor, child: &MessageDescriptor) -> bool {
+pub(super) fn is_group_type(parent: &MessageDescriptor, child: &MessageDescriptor) -> bool {
     parent.fields().any(|f| {
         f.is_group() && matches!(f.kind(), Kind::Message(m) if m.full_name() == child.full_name())
     })

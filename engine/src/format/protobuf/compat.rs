@@ -15,12 +15,19 @@
 //! wire format). Paths are dotted: `shop.v1.OrderPlaced.total_cents` for a field (the reader's
 //! names where the field exists in the reader), `shop.v1.OrderPlaced.payment` for a oneof,
 //! `package` for the file's package.
+//!
+//! Two deliberate extensions where Confluent's diff is silent and no conformance vector
+//! decides: a numeric field without a label (proto3's implicit presence) becoming `repeated`,
+//! or the reverse, is `PROTO_FIELD_NUMERIC_LABEL_CHANGED` too (Confluent only compares explicit
+//! labels, but packed numbers break a singular reader either way, as buf's wire rules say); and
+//! an existing field becoming proto2 `required` in the reader is `PROTO_REQUIRED_FIELD_ADDED`
+//! (the writer may leave it out, and the reader's parser then rejects the message).
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor};
 
-use super::canonical::real_oneof;
+use super::canonical::{is_group_type, real_oneof};
 use crate::finding::Issue;
 use crate::level::Pair;
 use crate::rules::{RuleId, protobuf as rule};
@@ -116,7 +123,12 @@ impl Walk<'_> {
 
     /// Matches messages declared side by side (a file's, or a message's nested ones) by name.
     fn types(&mut self, writer: &[MessageDescriptor], reader: &[MessageDescriptor]) {
-        for w in writer.iter().filter(|m| !m.is_map_entry()) {
+        // Map entries and proto2 group bodies are part of their field, not declarations of
+        // their own: removing the field is a field removal.
+        let declared = |m: &&MessageDescriptor| {
+            !m.is_map_entry() && !m.parent_message().is_some_and(|p| is_group_type(&p, m))
+        };
+        for w in writer.iter().filter(declared) {
             match reader.iter().find(|r| r.name() == w.name()) {
                 Some(r) => self.enqueue(w, r),
                 None => {

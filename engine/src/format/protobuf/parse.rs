@@ -18,7 +18,7 @@ use prost::Message as _;
 use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
 
-use crate::format::{MAX_DEPTH, ParseError, ParseErrorKind};
+use crate::format::{MAX_DEPTH, MAX_SCHEMA_BYTES, ParseError, ParseErrorKind};
 use crate::references::Dependency;
 
 /// Files Confluent resolves without a registered subject, by import path.
@@ -93,6 +93,16 @@ pub(super) fn compile(text: &str, deps: &[Dependency]) -> Result<Compiled, Parse
         if files.contains_key(&dep.name) {
             continue;
         }
+        if dep.text.len() > MAX_SCHEMA_BYTES {
+            return Err(ParseError::new(
+                ParseErrorKind::TooLarge,
+                format!(
+                    "referenced file is {} bytes, larger than the limit of {MAX_SCHEMA_BYTES} bytes",
+                    dep.text.len()
+                ),
+            )
+            .in_file(&dep.name));
+        }
         let source = source_of(&dep.text, &dep.name, Some(&dep.name))?;
         files.insert(dep.name.clone(), source);
         texts.insert(dep.name.clone(), dep.text.clone());
@@ -128,11 +138,12 @@ fn source_of(text: &str, name: &str, dep: Option<&str>) -> Result<Source, ParseE
     if let Some(bytes) = decode_serialized(text) {
         return Ok(Source::Descriptor(rename(&bytes, name)));
     }
-    if declares_edition(text) {
+    if let Some(offset) = edition_offset(text) {
         let err = ParseError::new(
             ParseErrorKind::Unsupported,
             "Protobuf editions (`edition = \"...\"`) are not supported yet; use `syntax = \"proto2\"` or `syntax = \"proto3\"`",
-        );
+        )
+        .at_offset(text, offset);
         return Err(match dep {
             Some(dep) => err.in_file(dep),
             None => err,
@@ -227,8 +238,8 @@ fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
-/// Whether the first statement of `text` is `edition = ...`, skipping comments.
-fn declares_edition(text: &str) -> bool {
+/// Where `text` declares `edition = ...` as its first statement (comments skipped), if it does.
+fn edition_offset(text: &str) -> Option<usize> {
     let mut rest = text;
     loop {
         rest = rest.trim_start();
@@ -242,6 +253,7 @@ fn declares_edition(text: &str) -> bool {
     }
     rest.strip_prefix("edition")
         .is_some_and(|after| after.trim_start().starts_with('='))
+        .then(|| text.len() - rest.len())
 }
 
 /// Turns a protox error into a [`ParseError`] located in the file it points at.

@@ -82,6 +82,26 @@ message Old {
 extend Old {
   optional string tag = 100;
 }
+message Holder {
+  extend Old {
+    repeated Holder holders = 101;
+  }
+  optional int32 x = 1 [(weight) = 3];
+}
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions {
+  optional int32 weight = 50001;
+}
+service Legacy {
+  option (service_tag) = "a\tb";
+  rpc Get (Old) returns (Holder) {
+    option idempotency_level = NO_SIDE_EFFECTS;
+  }
+}
+extend google.protobuf.ServiceOptions {
+  optional string service_tag = 50002;
+}
+option optimize_for = SPEED;
 "#;
 
 /// Compiling the canonical text again gives the same descriptor and the same text.
@@ -217,7 +237,7 @@ message DecimalValue {
 fn confluent_built_ins_resolve_without_references() {
     let parsed = ok(META_USER);
     assert!(
-        parsed.canonical().contains("(confluent.field_meta)"),
+        parsed.canonical().contains("(.confluent.field_meta)"),
         "{}",
         parsed.canonical()
     );
@@ -402,4 +422,45 @@ fn long_chains_of_types_do_not_recurse() {
     let mut out = Vec::new();
     can_read(&b, &a, &pair, &mut out);
     assert_eq!(out.len(), 1, "{out:?}");
+}
+
+#[test]
+fn lone_surrogate_escapes_do_not_panic() {
+    // Proto string literals allow `\u` escapes; a lone surrogate is no character at all.
+    let e = err(
+        "syntax = \"proto3\";\noption java_package = \"\\udc00\";\nmessage M {}\n",
+        &[],
+    );
+    assert_eq!(e.kind, ParseErrorKind::Syntax, "{e}");
+    assert_eq!(e.line, Some(2), "{e}");
+}
+
+#[test]
+fn references_may_be_base64_descriptors_too() {
+    let common = "syntax = \"proto3\";\npackage shop.common;\nmessage Money { int64 cents = 1; }\n";
+    let user = "syntax = \"proto3\";\nimport \"shop/common.proto\";\nmessage M { shop.common.Money total = 1; }\n";
+    let as_text = [Dependency::new("shop/common.proto", common)];
+    let as_base64 = [Dependency::new(
+        "shop/common.proto",
+        ok(common).to_serialized(),
+    )];
+    let a = parse(user, &as_text, ParseOptions::default()).expect("text reference");
+    let b = parse(user, &as_base64, ParseOptions::default()).expect("base64 reference");
+    assert_eq!(a.canonical(), b.canonical());
+}
+
+#[test]
+fn removing_a_group_field_is_a_field_removal() {
+    let writer = ok(
+        "syntax = \"proto2\";\nmessage M {\n  optional int32 a = 1;\n  optional group Extra = 2 {\n    optional string note = 1;\n  }\n}\n",
+    );
+    let reader = ok("syntax = \"proto2\";\nmessage M {\n  optional int32 a = 1;\n}\n");
+    let pair = Pair {
+        reader_version: 2,
+        writer_version: 1,
+        options: Default::default(),
+    };
+    let mut out = Vec::new();
+    can_read(&reader, &writer, &pair, &mut out);
+    assert_eq!(out, Vec::new());
 }
