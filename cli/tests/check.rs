@@ -409,6 +409,53 @@ fn parse_error_names_file_line_and_column() {
     );
 }
 
+/// An error at the very end of the input has no valid column; the line alone is shown.
+#[test]
+fn parse_error_at_end_of_input() {
+    let dir = dir_with(&[
+        ("v1.avsc", ORDER_V1),
+        ("v2.avsc", "{\n  \"type\": \"record\",\n"),
+    ]);
+    let out = stele(dir.path(), &["check", "v1.avsc", "v2.avsc"]);
+    expect(
+        &out,
+        2,
+        "",
+        "error: v2.avsc:3: invalid JSON: EOF while parsing a value\n",
+    );
+}
+
+/// A broken referenced schema is reported under its own file, not the schema importing it.
+#[test]
+fn parse_error_in_a_reference_names_the_referenced_file() {
+    let dir = dir_with(&[
+        (
+            "v1.proto",
+            "syntax = \"proto3\";\nimport \"shop/common/envelope.proto\";\nmessage A {\n  shop.common.Envelope envelope = 1;\n}\n",
+        ),
+        (
+            "envelope.proto",
+            "syntax = \"proto3\";\npackage shop.common;\nmessage Envelope {\n  string event_id = 1\n}\n",
+        ),
+    ]);
+    let out = stele(
+        dir.path(),
+        &[
+            "check",
+            "v1.proto",
+            "v1.proto",
+            "--reference",
+            "shop/common/envelope.proto=envelope.proto",
+        ],
+    );
+    expect(
+        &out,
+        2,
+        "",
+        "error: envelope.proto:5:1: expected ';' or '[', but found '}'\n",
+    );
+}
+
 #[test]
 fn missing_file() {
     let dir = dir_with(&[("v1.avsc", ORDER_V1)]);
