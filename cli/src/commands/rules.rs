@@ -44,7 +44,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let written = match output {
         Output::Text => render::text::rules(&mut stdout, all.iter().copied()),
         Output::Json => render::json::rules(&mut stdout, all.iter().copied()),
-        Output::Markdown => render::markdown_rules(&mut stdout, all.iter().copied()),
+        Output::Markdown => render::markdown::rules(&mut stdout, all.iter().copied()),
     }
     .and_then(|()| stdout.flush());
     render::ignore_broken_pipe(written).context("writing the rule list")?;
