@@ -630,7 +630,7 @@ fn unions_nested_in_unions_are_checked_in_polynomial_time() {
         if depth == 0 {
             return format!(r#""{leaf}""#);
         }
-        if depth % 2 == 0 {
+        if depth.is_multiple_of(2) {
             format!(
                 r#"["null",{{"type":"array","items":{}}}]"#,
                 nest(depth - 1, leaf)
