@@ -492,7 +492,9 @@ fn schemas_confluent_clients_send_are_accepted() {
             {"name":"c","type":{"type":"int","connect.type":"int16"},"default":0},
             {"name":"big","type":"long","default":9007199254740993},
             {"name":"widen","type":"long","default":1},
-            {"name":"_under","type":"string","default":""}]}"#,
+            {"name":"_under","type":"string","default":""},
+            {"name":"id","type":{"type":"string","logicalType":"uuid"},"default":""},
+            {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"},"default":0}]}"#,
         r#"{"type":"record","name":"Empty","fields":[]}"#,
         r#"{"type":"record","name":"Outer","namespace":"a","fields":[{"name":"i","type":{"type":"record","name":"Inner","namespace":"","fields":[]}}]}"#,
         r#"{"type":"record","name":"U","fields":[{"name":"v","type":["null",{"type":"enum","name":"E","symbols":["A"],"doc":"e","aliases":["F"]},{"type":"record","name":"R","fields":[]},{"type":"map","values":"E"}],"default":null}]}"#,
@@ -621,4 +623,58 @@ fn long_reference_chains_are_capped_and_the_deepest_fit_a_small_stack() {
         .expect("spawn")
         .join()
         .expect("no stack overflow");
+}
+
+#[test]
+fn unions_nested_in_unions_are_checked_in_polynomial_time() {
+    // Records and arrays alternating with unions, 45 levels, with a mismatch at the bottom.
+    fn nest(depth: usize, leaf: &str) -> String {
+        if depth == 0 {
+            return format!(r#""{leaf}""#);
+        }
+        if depth.is_multiple_of(2) {
+            format!(
+                r#"["null",{{"type":"array","items":{}}}]"#,
+                nest(depth - 1, leaf)
+            )
+        } else {
+            format!(
+                r#"["null",{{"type":"record","name":"R{depth}","fields":[{{"name":"f","type":{}}},{{"name":"g","type":"int"}}]}}]"#,
+                nest(depth - 1, leaf)
+            )
+        }
+    }
+    let writer = format!(
+        r#"{{"type":"record","name":"Top","fields":[{{"name":"f","type":{}}}]}}"#,
+        nest(29, "int")
+    );
+    let reader = format!(
+        r#"{{"type":"record","name":"Top","fields":[{{"name":"f","type":{}}}]}}"#,
+        nest(29, "string")
+    );
+    let start = Instant::now();
+    let found = issues(&reader, &writer);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, rules::AVRO_TYPE_CHANGED);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn unsupported_and_invalid_types_are_named() {
+    let err = parse_err(r#"{"type":"strnig"}"#);
+    assert_eq!(
+        err.to_string(),
+        "at /type: unknown type `strnig`: define it before using it, or reference the schema that defines it"
+    );
+    let err = parse_err(
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","aliases":["b-c"]}]}"#,
+    );
+    assert_eq!(
+        err.to_string(),
+        "at /fields/0/aliases/0: invalid alias `b-c`"
+    );
 }
