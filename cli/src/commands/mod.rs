@@ -1,0 +1,5 @@
+//! One module per subcommand. Each turns its arguments into engine calls and hands the result
+//! to a renderer; none of them decides a verdict.
+
+pub mod check;
+pub mod rules;
