@@ -243,7 +243,7 @@ impl<'m> Checker<'m> {
             (Shape::Named(rd), Shape::Named(wd))
                 if std::mem::discriminant(&rd.kind) == std::mem::discriminant(&wd.kind) =>
             {
-                self.named(rd, wd, what, out);
+                self.named(rd, wd, out);
             }
             _ => self.type_changed(r, w, what, out),
         }
@@ -264,7 +264,7 @@ impl<'m> Checker<'m> {
         );
     }
 
-    fn named(&mut self, rd: &'m Named, wd: &'m Named, what: &str, out: &mut Vec<Issue>) {
+    fn named(&mut self, rd: &'m Named, wd: &'m Named, out: &mut Vec<Issue>) {
         let (reader_v, writer_v) = (self.pair.reader(), self.pair.writer());
         let word = rd.kind.word();
         if !names_match(rd, wd) {
@@ -281,13 +281,12 @@ impl<'m> Checker<'m> {
             );
         }
         match (&rd.kind, &wd.kind) {
-            (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf }) => {
+            (NamedKind::Record { fields: rf }, NamedKind::Record { fields: wf })
                 if self
                     .visited
-                    .insert((rd.fullname.as_str(), wd.fullname.as_str()))
-                {
-                    self.fields(rf, wf, out);
-                }
+                    .insert((rd.fullname.as_str(), wd.fullname.as_str())) =>
+            {
+                self.fields(rf, wf, out);
             }
             (
                 NamedKind::Enum {
@@ -295,38 +294,33 @@ impl<'m> Checker<'m> {
                     default,
                 },
                 NamedKind::Enum { symbols: ws, .. },
-            ) => {
-                if default.is_none() {
-                    for symbol in ws.iter().filter(|s| !rs.contains(s)) {
-                        self.issue(
-                            AVRO_ENUM_SYMBOL_REMOVED,
-                            "/symbols",
-                            format!(
-                                "symbol `{symbol}` of enum `{}` exists in {writer_v} and is \
-                                 missing from {reader_v}, whose enum has no default",
-                                short_name(&rd.fullname)
-                            ),
-                            out,
-                        );
-                    }
-                }
-            }
-            (NamedKind::Fixed { size: rs }, NamedKind::Fixed { size: ws }) => {
-                if rs != ws {
+            ) if default.is_none() => {
+                for symbol in ws.iter().filter(|s| !rs.contains(s)) {
                     self.issue(
-                        AVRO_FIXED_SIZE_CHANGED,
-                        "/size",
+                        AVRO_ENUM_SYMBOL_REMOVED,
+                        "/symbols",
                         format!(
-                            "fixed `{}` changed size from {ws} ({writer_v}) to {rs} ({reader_v})",
+                            "symbol `{symbol}` of enum `{}` exists in {writer_v} and is \
+                             missing from {reader_v}, whose enum has no default",
                             short_name(&rd.fullname)
                         ),
                         out,
                     );
                 }
             }
-            _ => {
-                let _ = what;
+            (NamedKind::Fixed { size: rs }, NamedKind::Fixed { size: ws }) if rs != ws => {
+                self.issue(
+                    AVRO_FIXED_SIZE_CHANGED,
+                    "/size",
+                    format!(
+                        "fixed `{}` changed size from {ws} ({writer_v}) to {rs} ({reader_v})",
+                        short_name(&rd.fullname)
+                    ),
+                    out,
+                );
             }
+            // A record pair already visited, an enum with a default, equal fixed sizes.
+            _ => {}
         }
     }
 
