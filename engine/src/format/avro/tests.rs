@@ -474,3 +474,105 @@ fn named_type_aliases_allow_renames() {
     assert_eq!(found[0].path, "/name");
     assert!(issues(aliased, writer).is_empty());
 }
+
+#[test]
+fn schemas_confluent_clients_send_are_accepted() {
+    let accepted = [
+        r#"{"type":"bytes","logicalType":"decimal","precision":2,"scale":5}"#,
+        r#"{"type":"fixed","name":"Money","size":8,"logicalType":"decimal","precision":40,"scale":2}"#,
+        r#"{"type":"fixed","name":"Dur","size":12,"logicalType":"duration"}"#,
+        r#"{"type":"record","name":"T","fields":[
+            {"name":"d","type":{"type":"int","logicalType":"date"}},
+            {"name":"t","type":{"type":"int","logicalType":"time-millis"}},
+            {"name":"tu","type":{"type":"long","logicalType":"time-micros"}},
+            {"name":"ts","type":{"type":"long","logicalType":"local-timestamp-millis"}},
+            {"name":"u","type":{"type":"string","logicalType":"uuid"}},
+            {"name":"x","type":{"type":"string","logicalType":"not-a-known-one"}},
+            {"name":"s","type":{"type":"string","avro.java.string":"String"}},
+            {"name":"c","type":{"type":"int","connect.type":"int16"},"default":0},
+            {"name":"big","type":"long","default":9007199254740993},
+            {"name":"widen","type":"long","default":1},
+            {"name":"_under","type":"string","default":""}]}"#,
+        r#"{"type":"record","name":"Empty","fields":[]}"#,
+        r#"{"type":"record","name":"Outer","namespace":"a","fields":[{"name":"i","type":{"type":"record","name":"Inner","namespace":"","fields":[]}}]}"#,
+        r#"{"type":"record","name":"U","fields":[{"name":"v","type":["null",{"type":"enum","name":"E","symbols":["A"],"doc":"e","aliases":["F"]},{"type":"record","name":"R","fields":[]},{"type":"map","values":"E"}],"default":null}]}"#,
+    ];
+    for text in accepted {
+        parse_ok(text);
+    }
+}
+
+#[test]
+fn details_name_both_versions() {
+    let detail = |reader: &str, writer: &str| -> Vec<String> {
+        issues(reader, writer)
+            .into_iter()
+            .map(|i| format!("{} {} {}", i.rule, i.path, i.detail))
+            .collect()
+    };
+    let field = |ty: &str| {
+        format!(r#"{{"type":"record","name":"O","fields":[{{"name":"p","type":{ty}}}]}}"#)
+    };
+    assert_eq!(
+        detail(&field(r#""string""#), &field(r#"["null","string"]"#)),
+        [
+            "AVRO_TYPE_NARROWED_FROM_UNION /fields/p/type field `p` changed from union of null, string (version 1) to string (version 2), which cannot read null"
+        ]
+    );
+    assert_eq!(
+        detail(
+            &field(r#"{"type":"enum","name":"Color","symbols":["RED"]}"#),
+            &field(r#"{"type":"enum","name":"Color","symbols":["RED","GREEN","BLUE"]}"#)
+        ),
+        [
+            "AVRO_ENUM_SYMBOL_REMOVED /fields/p/type/symbols symbol `GREEN` of enum `Color` exists in version 1 and is missing from version 2, whose enum has no default",
+            "AVRO_ENUM_SYMBOL_REMOVED /fields/p/type/symbols symbol `BLUE` of enum `Color` exists in version 1 and is missing from version 2, whose enum has no default",
+        ]
+    );
+    assert_eq!(
+        detail(
+            &field(r#"{"type":"fixed","name":"Hash","size":32}"#),
+            &field(r#"{"type":"fixed","name":"Md5","size":16}"#)
+        ),
+        [
+            "AVRO_NAME_CHANGED /fields/p/type/name fixed `Md5` (version 1) is named `Hash` in version 2, which has no alias for the old name",
+            "AVRO_FIXED_SIZE_CHANGED /fields/p/type/size fixed `Hash` changed size from 16 (version 1) to 32 (version 2)",
+        ]
+    );
+    assert_eq!(
+        detail(&field(r#"["null","long"]"#), &field(r#""string""#)),
+        [
+            "AVRO_TYPE_CHANGED /fields/p/type field `p` changed type from string (version 1) to union of null, long (version 2)"
+        ]
+    );
+}
+
+#[test]
+fn a_reference_changing_shape_is_seen_through_the_name() {
+    let address1 = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]}"#;
+    let address2 = r#"{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"},{"name":"zip","type":"string"}]}"#;
+    let user = r#"{"type":"record","name":"User","namespace":"com.acme","fields":[{"name":"home","type":"Address"}]}"#;
+    let old = parse_with(user, &[("address", address1)]).expect("old");
+    let new = parse_with(user, &[("address", address2)]).expect("new");
+    // The same text with different references is the same canonical text; the registry's
+    // fingerprint covers the references separately.
+    assert_eq!(old.canonical(), new.canonical());
+    assert_ne!(old.rabin_fingerprint(), new.rabin_fingerprint());
+    let pair = Pair {
+        reader_version: 2,
+        writer_version: 1,
+        options: CheckOptions::default(),
+    };
+    let mut out = Vec::new();
+    can_read(&new, &old, &pair, &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].path, "/fields/home/type/fields/zip");
+}
+
+#[test]
+fn definition_order_between_reader_and_writer_does_not_matter() {
+    // apache-avro reports a false incompatibility here (DEPENDENCIES.md §1).
+    let writer = r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"P","fields":[{"name":"x","type":"int"}]}},{"name":"b","type":"P"}]}"#;
+    let reader = r#"{"type":"record","name":"R","fields":[{"name":"b","type":{"type":"record","name":"P","fields":[{"name":"x","type":"long"}]}},{"name":"a","type":"P"}]}"#;
+    assert!(issues(reader, writer).is_empty());
+}
