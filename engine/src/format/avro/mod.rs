@@ -8,7 +8,9 @@
 //!    [`crate::format::MAX_DEPTH`] and rejects what apache-avro lets through: defaults of the
 //!    wrong type (a union's default must match its first branch), a fullname defined twice with
 //!    different bodies, fixed sizes above `i32::MAX`, plus invalid names and duplicate fields or
-//!    symbols, each with a path.
+//!    symbols, each with a path. It also caps the depth of the schema with every referenced
+//!    type written out in place (twice `MAX_DEPTH`), which bounds the Parsing Canonical Form
+//!    and the compatibility walk when references chain.
 //! 3. apache-avro parses the same texts (`Schema::parse_str_with_list`, so named types resolve
 //!    across references) as a last check. It runs only on input that passed the depth cap,
 //!    because its parser recurses without bound.

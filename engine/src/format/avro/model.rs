@@ -24,6 +24,12 @@ pub(crate) type Props = BTreeMap<String, Value>;
 /// size would let one datum claim gigabytes.
 pub(crate) const MAX_FIXED_SIZE: u64 = i32::MAX as u64;
 
+/// Deepest nesting accepted once types used by name, including those from references, are
+/// written out in place. The Parsing Canonical Form and the compatibility walk go that deep,
+/// so a long chain of references, each shallow on its own, must not take them past what a
+/// 2 MiB stack holds.
+pub(crate) const MAX_INLINED_DEPTH: usize = 2 * MAX_DEPTH;
+
 /// The eight primitive types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Prim {
@@ -210,6 +216,9 @@ fn invalid(message: impl Into<String>, path: &str) -> ParseError {
 pub(crate) struct Builder {
     model: Model,
     in_progress: BTreeSet<String>,
+    /// For each finished named type, how deep its body nests once every type it uses by
+    /// name is written out in place (an upper bound; recursive uses count as one level).
+    inlined_depth: BTreeMap<String, usize>,
     defaults: Vec<(String, Ty, Value)>,
     own: bool,
 }
@@ -219,6 +228,7 @@ impl Builder {
         Builder {
             model: Model::default(),
             in_progress: BTreeSet::new(),
+            inlined_depth: BTreeMap::new(),
             defaults: Vec::new(),
             own: false,
         }
@@ -235,9 +245,30 @@ impl Builder {
     pub(crate) fn finish(mut self, value: &Value) -> Result<Model, ParseError> {
         self.own = true;
         let root = self.ty(value, "", "", 0)?;
+        let depth = self.depth_of(&root);
+        if depth > MAX_INLINED_DEPTH {
+            return Err(ParseError::new(
+                ParseErrorKind::TooLarge,
+                format!(
+                    "types nest {depth} levels deep once referenced types are written out in \
+                     place, more than the limit of {MAX_INLINED_DEPTH}"
+                ),
+            ));
+        }
         self.check_defaults()?;
         self.model.root = Some(root);
         Ok(self.model)
+    }
+
+    /// Nesting depth of `ty` with named types written out in place. Named types are looked up,
+    /// not walked, so this recursion is bounded by the text's own nesting.
+    fn depth_of(&self, ty: &Ty) -> usize {
+        match ty {
+            Ty::Prim(..) => 1,
+            Ty::Array(inner, _) | Ty::Map(inner, _) => 1 + self.depth_of(inner),
+            Ty::Union(branches) => 1 + branches.iter().map(|b| self.depth_of(b)).max().unwrap_or(0),
+            Ty::Named(name) => self.inlined_depth.get(name).copied().unwrap_or(1),
+        }
     }
 
     fn check_defaults(&mut self) -> Result<(), ParseError> {
@@ -437,6 +468,17 @@ impl Builder {
                 ));
             }
         } else {
+            let depth = match &named.kind {
+                NamedKind::Record { fields } => {
+                    1 + fields
+                        .iter()
+                        .map(|f| self.depth_of(&f.ty))
+                        .max()
+                        .unwrap_or(0)
+                }
+                NamedKind::Enum { .. } | NamedKind::Fixed { .. } => 1,
+            };
+            self.inlined_depth.insert(fullname.clone(), depth);
             self.model.named.insert(fullname.clone(), named);
         }
         if self.own {

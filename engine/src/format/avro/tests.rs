@@ -576,3 +576,49 @@ fn definition_order_between_reader_and_writer_does_not_matter() {
     let reader = r#"{"type":"record","name":"R","fields":[{"name":"b","type":{"type":"record","name":"P","fields":[{"name":"x","type":"long"}]}},{"name":"a","type":"P"}]}"#;
     assert!(issues(reader, writer).is_empty());
 }
+
+/// `count` referenced schemas, each a record holding the previous one.
+fn reference_chain(count: usize) -> (Vec<Dependency>, String) {
+    let mut deps = Vec::new();
+    for i in 0..count {
+        let ty = if i == 0 {
+            r#""int""#.to_string()
+        } else {
+            format!(r#""R{}""#, i - 1)
+        };
+        deps.push(Dependency::new(
+            format!("r{i}"),
+            format!(r#"{{"type":"record","name":"R{i}","fields":[{{"name":"f","type":{ty}}}]}}"#),
+        ));
+    }
+    let root = format!(
+        r#"{{"type":"record","name":"Top","fields":[{{"name":"f","type":"R{}"}}]}}"#,
+        count - 1
+    );
+    (deps, root)
+}
+
+#[test]
+fn long_reference_chains_are_capped_and_the_deepest_fit_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let (deps, root) = reference_chain(model::MAX_INLINED_DEPTH - 2);
+            let parsed = parse(&root, &deps, ParseOptions::default()).expect("within the cap");
+            assert!(parsed.parsing_canonical_form().len() > 1000);
+            let pair = Pair {
+                reader_version: 2,
+                writer_version: 1,
+                options: CheckOptions::default(),
+            };
+            let mut out = Vec::new();
+            can_read(&parsed, &parsed, &pair, &mut out);
+            assert!(out.is_empty());
+            let (deps, root) = reference_chain(2_000);
+            let err = parse(&root, &deps, ParseOptions::default()).expect_err("too deep");
+            assert_eq!(err.kind, ParseErrorKind::TooLarge, "{err}");
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+}
