@@ -44,6 +44,7 @@ pub(crate) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         writer,
         pair,
         visited: HashSet::new(),
+        unreadable: HashSet::new(),
         path: String::new(),
         depth: 0,
     };
@@ -117,6 +118,10 @@ struct Checker<'m> {
     writer: &'m Model,
     pair: &'m Pair,
     visited: HashSet<(&'m str, &'m str)>,
+    /// Reader and writer nodes (by address) already found not to read cleanly. Without it,
+    /// unions nested in unions would be tried again at every level, which is exponential.
+    /// Only failures are remembered: a success may rest on a recursive pair assumed to match.
+    unreadable: HashSet<(usize, usize)>,
     path: String,
     depth: usize,
 }
@@ -159,10 +164,20 @@ impl<'m> Checker<'m> {
         if !self.kinds_match(r, w) {
             return false;
         }
+        let key = (
+            std::ptr::from_ref(r) as usize,
+            std::ptr::from_ref(w) as usize,
+        );
+        if self.unreadable.contains(&key) {
+            return false;
+        }
         let saved = self.visited.clone();
         let mut scratch = Vec::new();
         self.check(r, w, "", &mut scratch);
         self.visited = saved;
+        if !scratch.is_empty() {
+            self.unreadable.insert(key);
+        }
         scratch.is_empty()
     }
 

@@ -622,3 +622,41 @@ fn long_reference_chains_are_capped_and_the_deepest_fit_a_small_stack() {
         .join()
         .expect("no stack overflow");
 }
+
+#[test]
+fn unions_nested_in_unions_are_checked_in_polynomial_time() {
+    // Records and arrays alternating with unions, 45 levels, with a mismatch at the bottom.
+    fn nest(depth: usize, leaf: &str) -> String {
+        if depth == 0 {
+            return format!(r#""{leaf}""#);
+        }
+        if depth.is_multiple_of(2) {
+            format!(
+                r#"["null",{{"type":"array","items":{}}}]"#,
+                nest(depth - 1, leaf)
+            )
+        } else {
+            format!(
+                r#"["null",{{"type":"record","name":"R{depth}","fields":[{{"name":"f","type":{}}},{{"name":"g","type":"int"}}]}}]"#,
+                nest(depth - 1, leaf)
+            )
+        }
+    }
+    let writer = format!(
+        r#"{{"type":"record","name":"Top","fields":[{{"name":"f","type":{}}}]}}"#,
+        nest(29, "int")
+    );
+    let reader = format!(
+        r#"{{"type":"record","name":"Top","fields":[{{"name":"f","type":{}}}]}}"#,
+        nest(29, "string")
+    );
+    let start = Instant::now();
+    let found = issues(&reader, &writer);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].rule, rules::AVRO_TYPE_CHANGED);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
