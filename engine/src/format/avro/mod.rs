@@ -110,12 +110,19 @@ pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<P
     let value = read_json(text)?;
     let model = builder.finish(&value)?;
 
-    // Last gate: apache-avro's own parser, on input already known to be shallow.
-    let dep_texts: Vec<&str> = deps.iter().map(|d| d.text.as_str()).collect();
+    // Last gate: apache-avro's own parser, on input already known to be shallow. Field defaults
+    // are left out: the model has checked them against the underlying type as Avro Java does,
+    // while apache-avro also checks them against logical types (it rejects a uuid field whose
+    // default is "", which Confluent accepts).
+    let dep_texts: Vec<String> = deps
+        .iter()
+        .map(|d| without_field_defaults(&d.text))
+        .collect();
+    let text_for_avro = without_field_defaults(text);
     let avro_result = if dep_texts.is_empty() {
-        apache_avro::Schema::parse_str(text).map(|_| ())
+        apache_avro::Schema::parse_str(&text_for_avro).map(|_| ())
     } else {
-        apache_avro::Schema::parse_str_with_list(text, &dep_texts).map(|_| ())
+        apache_avro::Schema::parse_str_with_list(&text_for_avro, &dep_texts).map(|_| ())
     };
     if let Err(e) = avro_result {
         return Err(ParseError::new(
@@ -130,6 +137,34 @@ pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<P
         canonical,
         deps: deps.to_vec(),
     })
+}
+
+/// The schema text with every record field's `default` removed. Only called on text that
+/// already parsed, so the JSON is at most 128 levels deep and the recursion is bounded.
+fn without_field_defaults(text: &str) -> String {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::Array(fields)) = object.get_mut("fields") {
+                    for field in fields.iter_mut() {
+                        if let Value::Object(field) = field {
+                            field.remove("default");
+                        }
+                    }
+                }
+                object.values_mut().for_each(strip);
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(mut value) => {
+            strip(&mut value);
+            value.to_string()
+        }
+        Err(_) => text.to_string(),
+    }
 }
 
 /// Pushes every problem that stops `reader` from reading data written with `writer`.

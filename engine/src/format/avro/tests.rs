@@ -492,7 +492,9 @@ fn schemas_confluent_clients_send_are_accepted() {
             {"name":"c","type":{"type":"int","connect.type":"int16"},"default":0},
             {"name":"big","type":"long","default":9007199254740993},
             {"name":"widen","type":"long","default":1},
-            {"name":"_under","type":"string","default":""}]}"#,
+            {"name":"_under","type":"string","default":""},
+            {"name":"id","type":{"type":"string","logicalType":"uuid"},"default":""},
+            {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"},"default":0}]}"#,
         r#"{"type":"record","name":"Empty","fields":[]}"#,
         r#"{"type":"record","name":"Outer","namespace":"a","fields":[{"name":"i","type":{"type":"record","name":"Inner","namespace":"","fields":[]}}]}"#,
         r#"{"type":"record","name":"U","fields":[{"name":"v","type":["null",{"type":"enum","name":"E","symbols":["A"],"doc":"e","aliases":["F"]},{"type":"record","name":"R","fields":[]},{"type":"map","values":"E"}],"default":null}]}"#,
@@ -658,5 +660,21 @@ fn unions_nested_in_unions_are_checked_in_polynomial_time() {
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
         start.elapsed()
+    );
+}
+
+#[test]
+fn unsupported_and_invalid_types_are_named() {
+    let err = parse_err(r#"{"type":"strnig"}"#);
+    assert_eq!(
+        err.to_string(),
+        "at /type: unknown type `strnig`: define it before using it, or reference the schema that defines it"
+    );
+    let err = parse_err(
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int","aliases":["b-c"]}]}"#,
+    );
+    assert_eq!(
+        err.to_string(),
+        "at /fields/0/aliases/0: invalid alias `b-c`"
     );
 }
