@@ -678,3 +678,46 @@ fn unsupported_and_invalid_types_are_named() {
         "at /fields/0/aliases/0: invalid alias `b-c`"
     );
 }
+
+#[test]
+fn canonical_forms_of_every_rule_case_are_fixed_points() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("cases directory").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "avsc") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/avro"),
+        &mut files,
+    );
+    assert!(files.len() > 50);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        // Schemas that use references are covered by the reference tests above.
+        let Ok(first) = parse(&text, &[], ParseOptions::default()) else {
+            continue;
+        };
+        for normalize in [false, true] {
+            let options = ParseOptions { normalize };
+            let form = parse(&text, &[], options)
+                .expect("parses")
+                .canonical()
+                .to_string();
+            let again = parse(&form, &[], options)
+                .unwrap_or_else(|e| panic!("{}: {form}: {e}", file.display()));
+            assert_eq!(again.canonical(), form, "{}", file.display());
+            assert_eq!(
+                again.parsing_canonical_form(),
+                first.parsing_canonical_form(),
+                "{}",
+                file.display()
+            );
+        }
+    }
+}
