@@ -518,7 +518,7 @@ fn details_name_both_versions() {
     assert_eq!(
         detail(&field(r#""string""#), &field(r#"["null","string"]"#)),
         [
-            "AVRO_TYPE_NARROWED_FROM_UNION /fields/p/type field `p` changed from union of null, string (version 1) to string (version 2), which cannot read null"
+            "AVRO_TYPE_NARROWED_FROM_UNION /fields/p/type field `p` changed from union of null, string (version 1) to string (version 2), and version 2 cannot read null"
         ]
     );
     assert_eq!(
@@ -537,7 +537,7 @@ fn details_name_both_versions() {
             &field(r#"{"type":"fixed","name":"Md5","size":16}"#)
         ),
         [
-            "AVRO_NAME_CHANGED /fields/p/type/name fixed `Md5` (version 1) is named `Hash` in version 2, which has no alias for the old name",
+            "AVRO_NAME_CHANGED /fields/p/type/name fixed type was renamed from `Md5` (version 1) to `Hash` (version 2), and version 2 has no alias for `Md5`",
             "AVRO_FIXED_SIZE_CHANGED /fields/p/type/size fixed `Hash` changed size from 16 (version 1) to 32 (version 2)",
         ]
     );
@@ -546,6 +546,24 @@ fn details_name_both_versions() {
         [
             "AVRO_TYPE_CHANGED /fields/p/type field `p` changed type from string (version 1) to union of null, long (version 2)"
         ]
+    );
+}
+
+#[test]
+fn details_read_old_to_new_in_a_forward_check() {
+    let pair = Pair {
+        reader_version: 1,
+        writer_version: 2,
+        options: CheckOptions::default(),
+    };
+    let old = parse_ok(r#"{"type":"record","name":"O","fields":[{"name":"total","type":"int"}]}"#);
+    let new = parse_ok(r#"{"type":"record","name":"O","fields":[{"name":"total","type":"long"}]}"#);
+    let mut out = Vec::new();
+    can_read(&old, &new, &pair, &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].detail,
+        "field `total` changed type from int (version 1) to long (version 2)"
     );
 }
 
