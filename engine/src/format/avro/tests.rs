@@ -739,3 +739,19 @@ fn canonical_forms_of_every_rule_case_are_fixed_points() {
         }
     }
 }
+
+#[test]
+fn errors_in_a_reference_name_the_reference() {
+    let user = r#"{"type":"record","name":"User","fields":[{"name":"home","type":"Address"}]}"#;
+    let err = parse_with(user, &[("address.avsc", "{\n  \"type\": \"record\",, }")])
+        .expect_err("bad reference");
+    assert_eq!(err.file.as_deref(), Some("address.avsc"));
+    assert_eq!((err.line, err.column), (Some(2), Some(20)));
+    let err = parse_with(
+        user,
+        &[("address.avsc", r#"{"type":"record","name":"Address","fields":[{"name":"a","type":"int","default":"x"}]}"#)],
+    )
+    .expect_err("bad default in a reference");
+    assert_eq!(err.file.as_deref(), Some("address.avsc"));
+    assert_eq!(err.path.as_deref(), Some("/fields/0/default"));
+}
