@@ -223,10 +223,8 @@ impl<'m> Checker<'m> {
                             AVRO_TYPE_NARROWED_FROM_UNION,
                             "",
                             format!(
-                                "{what} changed from {} ({writer_v}) to {} ({reader_v}), which \
-                                 cannot read {}",
-                                describe(self.writer, w),
-                                describe(self.reader, r),
+                                "{what} changed from {}, and {reader_v} cannot read {}",
+                                self.old_to_new(describe(self.reader, r), describe(self.writer, w)),
                                 describe(self.writer, wb)
                             ),
                             out,
@@ -264,16 +262,24 @@ impl<'m> Checker<'m> {
         }
     }
 
+    /// "A (version 1) to B (version 2)": the reader's and the writer's values, older first, so
+    /// a detail reads as a change whichever side is reading.
+    fn old_to_new(&self, reader_value: String, writer_value: String) -> String {
+        let (reader_v, writer_v) = (self.pair.reader(), self.pair.writer());
+        if self.pair.reader_is_newer() {
+            format!("{writer_value} ({writer_v}) to {reader_value} ({reader_v})")
+        } else {
+            format!("{reader_value} ({reader_v}) to {writer_value} ({writer_v})")
+        }
+    }
+
     fn type_changed(&self, r: &Ty, w: &Ty, what: &str, out: &mut Vec<Issue>) {
         self.issue(
             AVRO_TYPE_CHANGED,
             "",
             format!(
-                "{what} changed type from {} ({}) to {} ({})",
-                describe(self.writer, w),
-                self.pair.writer(),
-                describe(self.reader, r),
-                self.pair.reader()
+                "{what} changed type from {}",
+                self.old_to_new(describe(self.reader, r), describe(self.writer, w))
             ),
             out,
         );
@@ -287,10 +293,12 @@ impl<'m> Checker<'m> {
                 AVRO_NAME_CHANGED,
                 "/name",
                 format!(
-                    "{word} `{}` ({writer_v}) is named `{}` in {reader_v}, which has no alias \
-                     for the old name",
+                    "{word} type was renamed from {}, and {reader_v} has no alias for `{}`",
+                    self.old_to_new(
+                        format!("`{}`", short_name(&rd.fullname)),
+                        format!("`{}`", short_name(&wd.fullname))
+                    ),
                     short_name(&wd.fullname),
-                    short_name(&rd.fullname),
                 ),
                 out,
             );
@@ -328,8 +336,9 @@ impl<'m> Checker<'m> {
                     AVRO_FIXED_SIZE_CHANGED,
                     "/size",
                     format!(
-                        "fixed `{}` changed size from {ws} ({writer_v}) to {rs} ({reader_v})",
-                        short_name(&rd.fullname)
+                        "fixed `{}` changed size from {}",
+                        short_name(&rd.fullname),
+                        self.old_to_new(rs.to_string(), ws.to_string())
                     ),
                     out,
                 );

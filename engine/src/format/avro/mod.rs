@@ -4,7 +4,7 @@
 //! Parsing goes through three gates, in this order:
 //! 1. serde_json reads the text. Syntax errors carry line and column; serde_json's limit of 128
 //!    nested arrays and objects is the first depth guard.
-//! 2. Stele builds its own model ([`model`]), which caps type nesting at
+//! 2. Stele builds its own model (`model.rs`), which caps type nesting at
 //!    [`crate::format::MAX_DEPTH`] and rejects what apache-avro lets through: defaults of the
 //!    wrong type (a union's default must match its first branch), a fullname defined twice with
 //!    different bodies, fixed sizes above `i32::MAX`, plus invalid names and duplicate fields or
@@ -19,7 +19,7 @@
 //! one uses by fullname, dependencies first. A name that resolves nowhere is an error naming it.
 //!
 //! The canonical and normalized forms, the Parsing Canonical Form and the Rabin fingerprint are
-//! described in [`canonical`]; the compatibility rules in [`compat`]. Not supported: Avro
+//! described in `canonical.rs`; the compatibility rules in `compat.rs`. Not supported: Avro
 //! protocols (`.avpr`) and the `error` type, which only protocols use.
 
 mod canonical;
@@ -44,7 +44,11 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// The canonical text (the normalized one when parsed with `normalize`); see [`canonical`].
+    /// The canonical text: compact JSON with a fixed key order, names written once and
+    /// namespaces only where they change, custom properties sorted; field order, defaults,
+    /// aliases, `doc`, logical types and `order` kept. With `normalize`, Confluent's
+    /// normalized form instead: fullnames everywhere and aliases sorted. `canonical.rs`
+    /// documents both exactly.
     pub fn canonical(&self) -> &str {
         &self.canonical
     }

@@ -518,7 +518,7 @@ fn details_name_both_versions() {
     assert_eq!(
         detail(&field(r#""string""#), &field(r#"["null","string"]"#)),
         [
-            "AVRO_TYPE_NARROWED_FROM_UNION /fields/p/type field `p` changed from union of null, string (version 1) to string (version 2), which cannot read null"
+            "AVRO_TYPE_NARROWED_FROM_UNION /fields/p/type field `p` changed from union of null, string (version 1) to string (version 2), and version 2 cannot read null"
         ]
     );
     assert_eq!(
@@ -537,7 +537,7 @@ fn details_name_both_versions() {
             &field(r#"{"type":"fixed","name":"Md5","size":16}"#)
         ),
         [
-            "AVRO_NAME_CHANGED /fields/p/type/name fixed `Md5` (version 1) is named `Hash` in version 2, which has no alias for the old name",
+            "AVRO_NAME_CHANGED /fields/p/type/name fixed type was renamed from `Md5` (version 1) to `Hash` (version 2), and version 2 has no alias for `Md5`",
             "AVRO_FIXED_SIZE_CHANGED /fields/p/type/size fixed `Hash` changed size from 16 (version 1) to 32 (version 2)",
         ]
     );
@@ -546,6 +546,24 @@ fn details_name_both_versions() {
         [
             "AVRO_TYPE_CHANGED /fields/p/type field `p` changed type from string (version 1) to union of null, long (version 2)"
         ]
+    );
+}
+
+#[test]
+fn details_read_old_to_new_in_a_forward_check() {
+    let pair = Pair {
+        reader_version: 1,
+        writer_version: 2,
+        options: CheckOptions::default(),
+    };
+    let old = parse_ok(r#"{"type":"record","name":"O","fields":[{"name":"total","type":"int"}]}"#);
+    let new = parse_ok(r#"{"type":"record","name":"O","fields":[{"name":"total","type":"long"}]}"#);
+    let mut out = Vec::new();
+    can_read(&old, &new, &pair, &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].detail,
+        "field `total` changed type from int (version 1) to long (version 2)"
     );
 }
 
@@ -677,4 +695,63 @@ fn unsupported_and_invalid_types_are_named() {
         err.to_string(),
         "at /fields/0/aliases/0: invalid alias `b-c`"
     );
+}
+
+#[test]
+fn canonical_forms_of_every_rule_case_are_fixed_points() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("cases directory").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "avsc") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/avro"),
+        &mut files,
+    );
+    assert!(files.len() > 50);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        // Schemas that use references are covered by the reference tests above.
+        let Ok(first) = parse(&text, &[], ParseOptions::default()) else {
+            continue;
+        };
+        for normalize in [false, true] {
+            let options = ParseOptions { normalize };
+            let form = parse(&text, &[], options)
+                .expect("parses")
+                .canonical()
+                .to_string();
+            let again = parse(&form, &[], options)
+                .unwrap_or_else(|e| panic!("{}: {form}: {e}", file.display()));
+            assert_eq!(again.canonical(), form, "{}", file.display());
+            assert_eq!(
+                again.parsing_canonical_form(),
+                first.parsing_canonical_form(),
+                "{}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn errors_in_a_reference_name_the_reference() {
+    let user = r#"{"type":"record","name":"User","fields":[{"name":"home","type":"Address"}]}"#;
+    let err = parse_with(user, &[("address.avsc", "{\n  \"type\": \"record\",, }")])
+        .expect_err("bad reference");
+    assert_eq!(err.file.as_deref(), Some("address.avsc"));
+    assert_eq!((err.line, err.column), (Some(2), Some(20)));
+    let err = parse_with(
+        user,
+        &[("address.avsc", r#"{"type":"record","name":"Address","fields":[{"name":"a","type":"int","default":"x"}]}"#)],
+    )
+    .expect_err("bad default in a reference");
+    assert_eq!(err.file.as_deref(), Some("address.avsc"));
+    assert_eq!(err.path.as_deref(), Some("/fields/0/default"));
 }
