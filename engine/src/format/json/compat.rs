@@ -408,18 +408,20 @@ struct Level {
 }
 
 impl Level {
-    fn add(&mut self, kind: Kind, path: &[&str], keyword_tokens: usize, detail: String) {
+    /// Records a difference of the schema being compared, or of one of its keywords when
+    /// `path` is not empty (the keyword's tokens do not name the schema in details).
+    fn add(&mut self, kind: Kind, path: &[&str], detail: String) {
         self.out.push(Diff {
             kind,
             path: path.iter().map(|t| t.to_string()).collect(),
-            keyword_tokens,
+            keyword_tokens: path.len(),
             detail,
         });
     }
 
     /// A difference about a keyword of the schema itself (`maximum`, `minLength`, ...).
     fn keyword(&mut self, kind: Kind, keyword: &str, detail: String) {
-        self.add(kind, &[keyword], 1, detail);
+        self.add(kind, &[keyword], detail);
     }
 
     /// Compares an optional numeric keyword; `kinds` are added, removed, increased, decreased.
@@ -531,11 +533,11 @@ impl<'a> Walk<'a> {
                     level.update,
                     level.original
                 );
-                level.add(Kind::SchemaAdded, &[], 0, detail);
+                level.add(Kind::SchemaAdded, &[], detail);
                 return Rc::new(level.out);
             }
             (Some(_), None) => {
-                level.add(Kind::SchemaRemoved, &[], 0, String::new());
+                level.add(Kind::SchemaRemoved, &[], String::new());
                 return Rc::new(level.out);
             }
             (Some(o), Some(u)) => (o_model.resolve(o), u_model.resolve(u)),
@@ -602,7 +604,7 @@ impl<'a> Walk<'a> {
                         let (diffs, ok) = self.trial(orientation, original, *sub);
                         if ok {
                             let mut out = diffs.to_vec();
-                            level.add(Kind::SumTypeExtended, &[], 0, String::new());
+                            level.add(Kind::SumTypeExtended, &[], String::new());
                             out.extend(level.out);
                             return out;
                         }
@@ -626,7 +628,7 @@ impl<'a> Walk<'a> {
                         let (diffs, ok) = self.trial(orientation, *sub, update);
                         if ok {
                             let mut out = diffs.to_vec();
-                            level.add(Kind::ProductTypeNarrowed, &[], 0, String::new());
+                            level.add(Kind::ProductTypeNarrowed, &[], String::new());
                             out.extend(level.out);
                             return out;
                         }
@@ -644,7 +646,7 @@ impl<'a> Walk<'a> {
                     describe(u_model, update),
                     level.update
                 );
-                level.add(Kind::TypeChanged, &[], 0, detail);
+                level.add(Kind::TypeChanged, &[], detail);
             }
             return level.out;
         }
@@ -680,13 +682,13 @@ impl<'a> Walk<'a> {
                 let (o, u) = (*o, *u);
                 let (_, ok) = self.trial(reversed, u, o);
                 if ok {
-                    level.add(Kind::NotTypeNarrowed, &["not"], 0, String::new());
+                    level.add(Kind::NotTypeNarrowed, &["not"], String::new());
                 } else {
                     let detail = format!(
                         "the schema under `not` in {{at}} matches more values in {} than in {}, so values {} accepted are rejected",
                         level.update, level.original, level.original
                     );
-                    level.add(Kind::NotTypeExtended, &["not"], 0, detail);
+                    level.add(Kind::NotTypeExtended, &["not"], detail);
                 }
             }
             (Node::Object(o), Node::Object(u)) => {
@@ -723,13 +725,13 @@ impl<'a> Walk<'a> {
         };
         if let Some(kind) = criterion_change {
             let detail = format!(
-                "{{at}} is an {} in {} but an {} in {}",
+                "{{at}} is `{}` in {} but `{}` in {}",
                 o_criterion.keyword(),
                 level.original,
                 u_criterion.keyword(),
                 level.update
             );
-            level.add(kind, &[], 0, detail);
+            level.add(kind, &[], detail);
             if kind == Kind::CombinedTypeChanged {
                 return;
             }
@@ -750,7 +752,7 @@ impl<'a> Walk<'a> {
             } else {
                 Kind::SumTypeExtended
             };
-            level.add(kind, &[], 0, detail);
+            level.add(kind, &[], detail);
         } else if o_subs.len() > u_subs.len() {
             let detail = format!(
                 "{{at}} has {} branches in `{}` in {} but only {} in {}",
@@ -767,7 +769,7 @@ impl<'a> Walk<'a> {
             } else {
                 Kind::SumTypeNarrowed
             };
-            level.add(kind, &[], 0, detail);
+            level.add(kind, &[], detail);
         }
         // Which original branch can be read by which update branch, with the differences.
         let mut edges: Vec<Vec<(usize, Diffs)>> = Vec::new();
@@ -804,7 +806,7 @@ impl<'a> Walk<'a> {
                 level.original,
                 level.update
             );
-            level.add(Kind::CombinedTypeSubschemasChanged, &[], 0, detail);
+            level.add(Kind::CombinedTypeSubschemasChanged, &[], detail);
         }
     }
 
@@ -816,27 +818,38 @@ impl<'a> Walk<'a> {
         u: &ObjectNode,
     ) {
         let (o_model, u_model) = self.models(orientation);
+        // Large objects have thousands of properties: look names up through maps.
+        let o_props: HashMap<&str, NodeId> = o
+            .properties
+            .iter()
+            .map(|(n, id)| (n.as_str(), *id))
+            .collect();
+        let u_props: HashMap<&str, NodeId> = u
+            .properties
+            .iter()
+            .map(|(n, id)| (n.as_str(), *id))
+            .collect();
+        let o_required: HashSet<&str> = o.required.iter().map(String::as_str).collect();
+        let u_required: HashSet<&str> = u.required.iter().map(String::as_str).collect();
         // required
         for (name, _) in &o.properties {
-            let Some((_, u_schema)) = u.properties.iter().find(|(n, _)| n == name) else {
+            let Some(u_schema) = u_props.get(name.as_str()).copied() else {
                 continue;
             };
-            let o_required = o.required.contains(name);
-            let u_required = u.required.contains(name);
+            let was_required = o_required.contains(name.as_str());
+            let is_required = u_required.contains(name.as_str());
             let token = super::model::escape(name);
-            if o_required && !u_required {
+            if was_required && !is_required {
                 level.add(
                     Kind::RequiredAttributeRemoved,
                     &["required", &token],
-                    0,
                     String::new(),
                 );
-            } else if !o_required && u_required {
-                if has_default(u_model, *u_schema) {
+            } else if !was_required && is_required {
+                if has_default(u_model, u_schema) {
                     level.add(
                         Kind::RequiredAttributeWithDefaultAdded,
                         &["required", &token],
-                        0,
                         String::new(),
                     );
                 } else {
@@ -844,34 +857,28 @@ impl<'a> Walk<'a> {
                         "property `{name}` is required in {} but may be absent in data written with {}",
                         level.update, level.original
                     );
-                    level.add(
-                        Kind::RequiredAttributeAdded,
-                        &["required", &token],
-                        0,
-                        detail,
-                    );
+                    level.add(Kind::RequiredAttributeAdded, &["required", &token], detail);
                 }
             }
         }
-        // properties
-        let mut names: Vec<&String> = o.properties.iter().map(|(n, _)| n).collect();
-        for (name, _) in &u.properties {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
+        // properties: the writer's in order, then the ones only the reader has.
+        let names = o.properties.iter().map(|(n, _)| n).chain(
+            u.properties
+                .iter()
+                .map(|(n, _)| n)
+                .filter(|n| !o_props.contains_key(n.as_str())),
+        );
         for name in names {
             let token = super::model::escape(name);
             let at = ["properties", token.as_str()];
-            let o_schema = o.properties.iter().find(|(n, _)| n == name).map(|p| p.1);
-            let u_schema = u.properties.iter().find(|(n, _)| n == name).map(|p| p.1);
+            let o_schema = o_props.get(name.as_str()).copied();
+            let u_schema = u_props.get(name.as_str()).copied();
             match (o_schema, u_schema) {
                 (Some(o_schema), None) => {
                     if object_is_open(u_model, u) {
                         level.add(
                             Kind::PropertyRemovedFromOpenContentModel,
                             &at,
-                            0,
                             String::new(),
                         );
                     } else if let Some(partial) = object_partial(u_model, u, name) {
@@ -881,7 +888,6 @@ impl<'a> Walk<'a> {
                             level.add(
                                 Kind::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
                                 &at,
-                                0,
                                 String::new(),
                             );
                         } else {
@@ -892,7 +898,6 @@ impl<'a> Walk<'a> {
                             level.add(
                                 Kind::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
                                 &at,
-                                0,
                                 detail,
                             );
                         }
@@ -900,7 +905,6 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::PropertyWithFalseRemovedFromClosedContentModel,
                             &at,
-                            0,
                             String::new(),
                         );
                     } else {
@@ -908,7 +912,7 @@ impl<'a> Walk<'a> {
                             "property `{name}` exists in {} but is removed from the closed content model of {}, which rejects it",
                             level.original, level.update
                         );
-                        level.add(Kind::PropertyRemovedFromClosedContentModel, &at, 0, detail);
+                        level.add(Kind::PropertyRemovedFromClosedContentModel, &at, detail);
                     }
                 }
                 (None, Some(u_schema)) => {
@@ -917,7 +921,6 @@ impl<'a> Walk<'a> {
                             level.add(
                                 Kind::PropertyWithEmptySchemaAddedToOpenContentModel,
                                 &at,
-                                0,
                                 String::new(),
                             );
                         } else {
@@ -927,7 +930,7 @@ impl<'a> Walk<'a> {
                                 describe(u_model, u_schema),
                                 level.original
                             );
-                            level.add(Kind::PropertyAddedToOpenContentModel, &at, 0, detail);
+                            level.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
                         }
                     } else {
                         if let Some(partial) = object_partial(o_model, o, name) {
@@ -937,7 +940,6 @@ impl<'a> Walk<'a> {
                                 level.add(
                                     Kind::PropertyAddedIsCoveredByPartiallyOpenContentModel,
                                     &at,
-                                    0,
                                     String::new(),
                                 );
                             } else {
@@ -948,17 +950,15 @@ impl<'a> Walk<'a> {
                                 level.add(
                                     Kind::PropertyAddedNotCoveredByPartiallyOpenContentModel,
                                     &at,
-                                    0,
                                     detail,
                                 );
                             }
                         }
-                        if u.required.contains(name) {
+                        if u_required.contains(name.as_str()) {
                             if has_default(u_model, u_schema) {
                                 level.add(
                                     Kind::RequiredPropertyWithDefaultAddedToUnopenContentModel,
                                     &at,
-                                    0,
                                     String::new(),
                                 );
                             } else {
@@ -969,7 +969,6 @@ impl<'a> Walk<'a> {
                                 level.add(
                                     Kind::RequiredPropertyAddedToUnopenContentModel,
                                     &at,
-                                    0,
                                     detail,
                                 );
                             }
@@ -977,7 +976,6 @@ impl<'a> Walk<'a> {
                             level.add(
                                 Kind::OptionalPropertyAddedToUnopenContentModel,
                                 &at,
-                                0,
                                 String::new(),
                             );
                         }
@@ -1003,7 +1001,7 @@ impl<'a> Walk<'a> {
             let o_dep = o.dependency_arrays.iter().find(|(n, _)| n == name);
             let u_dep = u.dependency_arrays.iter().find(|(n, _)| n == name);
             match (o_dep, u_dep) {
-                (_, None) => level.add(Kind::DependencyArrayRemoved, &at, 0, String::new()),
+                (_, None) => level.add(Kind::DependencyArrayRemoved, &at, String::new()),
                 (None, Some((_, u_names))) => {
                     let detail = format!(
                         "when property `{name}` of {{at}} is present, {} also requires {} but {} did not",
@@ -1011,7 +1009,7 @@ impl<'a> Walk<'a> {
                         quote_all(u_names),
                         level.original
                     );
-                    level.add(Kind::DependencyArrayAdded, &at, 0, detail);
+                    level.add(Kind::DependencyArrayAdded, &at, detail);
                 }
                 (Some((_, o_names)), Some((_, u_names))) => {
                     let o_set: HashSet<&String> = o_names.iter().collect();
@@ -1029,9 +1027,9 @@ impl<'a> Walk<'a> {
                                 quote_all(&added),
                                 level.original
                             );
-                            level.add(Kind::DependencyArrayExtended, &at, 0, detail);
+                            level.add(Kind::DependencyArrayExtended, &at, detail);
                         } else if o_set.is_superset(&u_set) {
-                            level.add(Kind::DependencyArrayNarrowed, &at, 0, String::new());
+                            level.add(Kind::DependencyArrayNarrowed, &at, String::new());
                         } else {
                             let detail = format!(
                                 "when property `{name}` of {{at}} is present, {} requires {} but {} required {}",
@@ -1040,7 +1038,7 @@ impl<'a> Walk<'a> {
                                 level.original,
                                 quote_all(o_names)
                             );
-                            level.add(Kind::DependencyArrayChanged, &at, 0, detail);
+                            level.add(Kind::DependencyArrayChanged, &at, detail);
                         }
                     }
                 }
@@ -1066,13 +1064,13 @@ impl<'a> Walk<'a> {
                 .find(|(n, _)| n == name)
                 .map(|d| d.1);
             match (o_dep, u_dep) {
-                (_, None) => level.add(Kind::DependencySchemaRemoved, &at, 0, String::new()),
+                (_, None) => level.add(Kind::DependencySchemaRemoved, &at, String::new()),
                 (None, Some(_)) => {
                     let detail = format!(
                         "when property `{name}` of {{at}} is present, {} applies a schema that {} did not",
                         level.update, level.original
                     );
-                    level.add(Kind::DependencySchemaAdded, &at, 0, detail);
+                    level.add(Kind::DependencySchemaAdded, &at, detail);
                 }
                 (Some(o_dep), Some(u_dep)) => {
                     let diffs = self.compare(orientation, Some(o_dep), Some(u_dep));
@@ -1084,22 +1082,22 @@ impl<'a> Walk<'a> {
         let at = ["additionalProperties"];
         if o.additional_permitted != u.additional_permitted {
             if u.additional_permitted {
-                level.add(Kind::AdditionalPropertiesAdded, &at, 0, String::new());
+                level.add(Kind::AdditionalPropertiesAdded, &at, String::new());
             } else {
                 let detail = format!(
                     "{{at}} allows additional properties in {} but not in {}",
                     level.original, level.update
                 );
-                level.add(Kind::AdditionalPropertiesRemoved, &at, 0, detail);
+                level.add(Kind::AdditionalPropertiesRemoved, &at, detail);
             }
         } else if o.additional_schema.is_none() && u.additional_schema.is_some() {
             let detail = format!(
                 "additional properties of {{at}} may have any value in {} but must match a schema in {}",
                 level.original, level.update
             );
-            level.add(Kind::AdditionalPropertiesNarrowed, &at, 0, detail);
+            level.add(Kind::AdditionalPropertiesNarrowed, &at, detail);
         } else if o.additional_schema.is_some() && u.additional_schema.is_none() {
-            level.add(Kind::AdditionalPropertiesExtended, &at, 0, String::new());
+            level.add(Kind::AdditionalPropertiesExtended, &at, String::new());
         } else {
             let diffs = self.compare(orientation, o.additional_schema, u.additional_schema);
             level.out.extend(with_prefix(&at, &diffs));
@@ -1171,14 +1169,14 @@ impl<'a> Walk<'a> {
         );
         match (kind_of(o_model, original), kind_of(u_model, update)) {
             (None, None) => {}
-            (None, Some(0)) => level.add(removed, &at, 0, closed),
-            (None, Some(_)) => level.add(narrowed, &at, 0, closed),
-            (Some(0), None) => level.add(added, &at, 0, String::new()),
-            (Some(_), None) => level.add(extended, &at, 0, String::new()),
-            (Some(0), Some(u)) if u != 0 => level.add(added, &at, 0, String::new()),
-            (Some(o), Some(0)) if o != 0 => level.add(removed, &at, 0, closed),
-            (Some(1), Some(u)) if u != 1 => level.add(narrowed, &at, 0, closed),
-            (Some(o), Some(1)) if o != 1 => level.add(extended, &at, 0, String::new()),
+            (None, Some(0)) => level.add(removed, &at, closed),
+            (None, Some(_)) => level.add(narrowed, &at, closed),
+            (Some(0), None) => level.add(added, &at, String::new()),
+            (Some(_), None) => level.add(extended, &at, String::new()),
+            (Some(0), Some(u)) if u != 0 => level.add(added, &at, String::new()),
+            (Some(o), Some(0)) if o != 0 => level.add(removed, &at, closed),
+            (Some(1), Some(u)) if u != 1 => level.add(narrowed, &at, closed),
+            (Some(o), Some(1)) if o != 1 => level.add(extended, &at, String::new()),
             _ => {
                 let diffs = self.compare(orientation, original, update);
                 level.out.extend(with_prefix(&at, &diffs));
@@ -1205,7 +1203,7 @@ impl<'a> Walk<'a> {
             } else if i < o.item_schemas.len() {
                 let o_schema = o.item_schemas[i];
                 if array_is_open(u_model, u) {
-                    level.add(Kind::ItemRemovedFromOpenContentModel, &at, 0, String::new());
+                    level.add(Kind::ItemRemovedFromOpenContentModel, &at, String::new());
                 } else if let Some(partial) = array_partial(u_model, u) {
                     let (diffs, ok) = self.trial(orientation, o_schema, partial);
                     level.out.extend(with_prefix(&at, &diffs));
@@ -1213,7 +1211,6 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::ItemRemovedIsCoveredByPartiallyOpenContentModel,
                             &at,
-                            0,
                             String::new(),
                         );
                     } else {
@@ -1224,7 +1221,6 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::ItemRemovedNotCoveredByPartiallyOpenContentModel,
                             &at,
-                            0,
                             detail,
                         );
                     }
@@ -1232,7 +1228,6 @@ impl<'a> Walk<'a> {
                     level.add(
                         Kind::ItemWithFalseRemovedFromClosedContentModel,
                         &at,
-                        0,
                         String::new(),
                     );
                 } else {
@@ -1242,7 +1237,7 @@ impl<'a> Walk<'a> {
                         level.update,
                         u.item_schemas.len()
                     );
-                    level.add(Kind::ItemRemovedFromClosedContentModel, &at, 0, detail);
+                    level.add(Kind::ItemRemovedFromClosedContentModel, &at, detail);
                 }
             } else {
                 let u_schema = u.item_schemas[i];
@@ -1251,7 +1246,6 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::ItemWithEmptySchemaAddedToOpenContentModel,
                             &at,
-                            0,
                             String::new(),
                         );
                     } else {
@@ -1261,7 +1255,7 @@ impl<'a> Walk<'a> {
                             level.update,
                             level.original
                         );
-                        level.add(Kind::ItemAddedToOpenContentModel, &at, 0, detail);
+                        level.add(Kind::ItemAddedToOpenContentModel, &at, detail);
                     }
                 } else if let Some(partial) = array_partial(o_model, o) {
                     let (diffs, ok) = self.trial(orientation, partial, u_schema);
@@ -1270,7 +1264,6 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::ItemAddedIsCoveredByPartiallyOpenContentModel,
                             &at,
-                            0,
                             String::new(),
                         );
                     } else {
@@ -1281,12 +1274,11 @@ impl<'a> Walk<'a> {
                         level.add(
                             Kind::ItemAddedNotCoveredByPartiallyOpenContentModel,
                             &at,
-                            0,
                             detail,
                         );
                     }
                 } else {
-                    level.add(Kind::ItemAddedToClosedContentModel, &at, 0, String::new());
+                    level.add(Kind::ItemAddedToClosedContentModel, &at, String::new());
                 }
             }
         }
@@ -1298,18 +1290,18 @@ impl<'a> Walk<'a> {
                     "{{at}} allows items past the tuple in {} but not in {}",
                     level.original, level.update
                 );
-                level.add(Kind::AdditionalItemsRemoved, &at, 0, detail);
+                level.add(Kind::AdditionalItemsRemoved, &at, detail);
             } else {
-                level.add(Kind::AdditionalItemsAdded, &at, 0, String::new());
+                level.add(Kind::AdditionalItemsAdded, &at, String::new());
             }
         } else if o.additional_schema.is_none() && u.additional_schema.is_some() {
             let detail = format!(
                 "items past the tuple in {{at}} may have any value in {} but must match a schema in {}",
                 level.original, level.update
             );
-            level.add(Kind::AdditionalItemsNarrowed, &at, 0, detail);
+            level.add(Kind::AdditionalItemsNarrowed, &at, detail);
         } else if o.additional_schema.is_some() && u.additional_schema.is_none() {
-            level.add(Kind::AdditionalItemsExtended, &at, 0, String::new());
+            level.add(Kind::AdditionalItemsExtended, &at, String::new());
         } else {
             let diffs = self.compare(orientation, o.additional_schema, u.additional_schema);
             level.out.extend(with_prefix(&at, &diffs));
@@ -1499,10 +1491,10 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
     }
     if o.integer != u.integer {
         if o.integer {
-            level.add(Kind::TypeExtended, &[], 0, String::new());
+            level.add(Kind::TypeExtended, &[], String::new());
         } else {
             let detail = format!("{{at}} accepts any number in {ol} but only integers in {ul}");
-            level.add(Kind::TypeNarrowed, &[], 0, detail);
+            level.add(Kind::TypeNarrowed, &[], detail);
         }
     }
 }
@@ -1554,7 +1546,10 @@ fn dedup(model: &Model, subschemas: &[NodeId]) -> Vec<NodeId> {
     subschemas
         .iter()
         .copied()
-        .filter(|id| seen.insert(model.keys.get(*id).cloned().unwrap_or_default()))
+        .filter(|id| match model.keys.get(*id).copied().flatten() {
+            Some(key) => seen.insert(key),
+            None => true,
+        })
         .collect()
 }
 
