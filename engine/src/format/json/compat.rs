@@ -311,16 +311,41 @@ fn pointer(tokens: &[String]) -> String {
     }
 }
 
-/// How a detail names the schema a difference is in: a property by name, the root, or a
-/// pointer for anything else.
+/// How a detail names the schema a difference is in: the root, a (nested) property by its
+/// dotted name, the items of one of those, or a pointer for anything else.
 fn subject(tokens: &[String]) -> String {
-    match tokens {
-        [] => "the root schema".to_string(),
-        [.., properties, name] if properties == "properties" => {
-            format!("`{}`", name.replace("~1", "/").replace("~0", "~"))
-        }
-        _ => format!("`{}`", pointer(tokens)),
+    if tokens.is_empty() {
+        return "the root schema".to_string();
     }
+    if let Some(name) = property_chain(tokens) {
+        return format!("`{name}`");
+    }
+    if let [rest @ .., last] = tokens
+        && last == "items"
+    {
+        if rest.is_empty() {
+            return "the items of the root schema".to_string();
+        }
+        if let Some(name) = property_chain(rest) {
+            return format!("the items of `{name}`");
+        }
+    }
+    format!("`{}`", pointer(tokens))
+}
+
+/// `a.b` for the tokens `properties/a/properties/b`, `None` for any other path.
+fn property_chain(tokens: &[String]) -> Option<String> {
+    if tokens.is_empty() || !tokens.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut names = Vec::new();
+    for pair in tokens.chunks(2) {
+        if pair[0] != "properties" {
+            return None;
+        }
+        names.push(pair[1].replace("~1", "/").replace("~0", "~"));
+    }
+    Some(names.join("."))
 }
 
 fn with_prefix(prefix: &[&str], diffs: &[Diff]) -> Diffs {
@@ -528,7 +553,7 @@ impl<'a> Walk<'a> {
             (None, None) => return Rc::new(Vec::new()),
             (None, Some(u)) => {
                 let detail = format!(
-                    "{{at}} is constrained by a {} schema in {} but was unconstrained in {}",
+                    "{{at}} must be {} in {} but could be anything in {}",
                     describe(u_model, u),
                     level.update,
                     level.original
@@ -799,10 +824,15 @@ impl<'a> Walk<'a> {
                 .filter(|i| matching[*i].is_none())
                 .map(|i| format!("{} ({})", i, describe(o_model, o_subs[i])))
                 .collect();
+            let (noun, verb) = if unmatched.len() == 1 {
+                ("branch", "has")
+            } else {
+                ("branches", "have")
+            };
             let detail = format!(
-                "in {{at}}, `{}` branches {} of {} have no compatible counterpart in {}",
-                o_criterion.keyword(),
+                "in {{at}}, {noun} {} of `{}` in {} {verb} no compatible counterpart in {}",
                 unmatched.join(", "),
+                o_criterion.keyword(),
                 level.original,
                 level.update
             );
@@ -882,9 +912,11 @@ impl<'a> Walk<'a> {
                             String::new(),
                         );
                     } else if let Some(partial) = object_partial(u_model, u, name) {
+                        // When the covering schema does not accept the property, report
+                        // that once rather than each inner difference as well.
                         let (diffs, ok) = self.trial(orientation, o_schema, partial);
-                        level.out.extend(with_prefix(&at, &diffs));
                         if ok {
+                            level.out.extend(with_prefix(&at, &diffs));
                             level.add(
                                 Kind::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
                                 &at,
@@ -892,8 +924,11 @@ impl<'a> Walk<'a> {
                             );
                         } else {
                             let detail = format!(
-                                "property `{name}` of {{at}} is removed in {} and the schema that now covers it does not accept the values {} allowed",
-                                level.update, level.original
+                                "property `{name}` of {{at}} is {} in {} but is removed in {}, where `patternProperties` or `additionalProperties` only accept {} for it",
+                                describe(o_model, o_schema),
+                                level.original,
+                                level.update,
+                                describe(u_model, partial)
                             );
                             level.add(
                                 Kind::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
@@ -935,8 +970,8 @@ impl<'a> Walk<'a> {
                     } else {
                         if let Some(partial) = object_partial(o_model, o, name) {
                             let (diffs, ok) = self.trial(orientation, partial, u_schema);
-                            level.out.extend(with_prefix(&at, &diffs));
                             if ok {
+                                level.out.extend(with_prefix(&at, &diffs));
                                 level.add(
                                     Kind::PropertyAddedIsCoveredByPartiallyOpenContentModel,
                                     &at,
@@ -944,8 +979,11 @@ impl<'a> Walk<'a> {
                                 );
                             } else {
                                 let detail = format!(
-                                    "property `{name}` is added in {} with a schema that does not accept every value the `patternProperties` or `additionalProperties` of {} allowed for it",
-                                    level.update, level.original
+                                    "property `{name}` of {{at}} is added in {} as {}, but {} let writers send it as {} through `patternProperties` or `additionalProperties`",
+                                    level.update,
+                                    describe(u_model, u_schema),
+                                    level.original,
+                                    describe(o_model, partial)
                                 );
                                 level.add(
                                     Kind::PropertyAddedNotCoveredByPartiallyOpenContentModel,
@@ -1206,8 +1244,8 @@ impl<'a> Walk<'a> {
                     level.add(Kind::ItemRemovedFromOpenContentModel, &at, String::new());
                 } else if let Some(partial) = array_partial(u_model, u) {
                     let (diffs, ok) = self.trial(orientation, o_schema, partial);
-                    level.out.extend(with_prefix(&at, &diffs));
                     if ok {
+                        level.out.extend(with_prefix(&at, &diffs));
                         level.add(
                             Kind::ItemRemovedIsCoveredByPartiallyOpenContentModel,
                             &at,
@@ -1215,8 +1253,11 @@ impl<'a> Walk<'a> {
                         );
                     } else {
                         let detail = format!(
-                            "tuple item {i} of {{at}} is removed in {} and the schema for additional items there does not accept the values {} allowed",
-                            level.update, level.original
+                            "tuple item {i} of {{at}} is {} in {} but is removed in {}, whose schema for additional items only accepts {}",
+                            describe(o_model, o_schema),
+                            level.original,
+                            level.update,
+                            describe(u_model, partial)
                         );
                         level.add(
                             Kind::ItemRemovedNotCoveredByPartiallyOpenContentModel,
@@ -1259,8 +1300,8 @@ impl<'a> Walk<'a> {
                     }
                 } else if let Some(partial) = array_partial(o_model, o) {
                     let (diffs, ok) = self.trial(orientation, partial, u_schema);
-                    level.out.extend(with_prefix(&at, &diffs));
                     if ok {
+                        level.out.extend(with_prefix(&at, &diffs));
                         level.add(
                             Kind::ItemAddedIsCoveredByPartiallyOpenContentModel,
                             &at,
@@ -1268,8 +1309,11 @@ impl<'a> Walk<'a> {
                         );
                     } else {
                         let detail = format!(
-                            "tuple item {i} of {{at}} is added in {} with a schema that does not accept every value the additional-items schema of {} allowed",
-                            level.update, level.original
+                            "tuple item {i} of {{at}} is added in {} as {}, but the schema for additional items of {} let writers send {} there",
+                            level.update,
+                            describe(u_model, u_schema),
+                            level.original,
+                            describe(o_model, partial)
                         );
                         level.add(
                             Kind::ItemAddedNotCoveredByPartiallyOpenContentModel,
