@@ -272,6 +272,8 @@ struct Walk<'a> {
     in_progress: HashSet<(Orientation, NodeId, NodeId)>,
     depth: usize,
     comparisons: usize,
+    /// Compiled `patternProperties` patterns (`None` for one that does not compile).
+    patterns: HashMap<String, Option<regex::Regex>>,
 }
 
 /// Pushes one issue per incompatible difference between `writer` (the data's schema) and
@@ -287,6 +289,7 @@ pub(super) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         in_progress: HashSet::new(),
         depth: 0,
         comparisons: 0,
+        patterns: HashMap::new(),
     };
     let diffs = walk.compare(Orientation::Forward, Some(writer.root), Some(reader.root));
     for diff in diffs.iter() {
@@ -802,6 +805,9 @@ impl<'a> Walk<'a> {
             let index = i.to_string();
             let mut row = Vec::new();
             for (j, u) in u_subs.iter().enumerate() {
+                if self.comparisons >= MAX_COMPARISONS {
+                    break;
+                }
                 let (diffs, ok) = self.trial(orientation, *o, *u);
                 if ok {
                     row.push((j, with_prefix(&[o_criterion.keyword(), &index], &diffs)));
@@ -911,7 +917,7 @@ impl<'a> Walk<'a> {
                             &at,
                             String::new(),
                         );
-                    } else if let Some(partial) = object_partial(u_model, u, name) {
+                    } else if let Some(partial) = self.object_partial(u_model, u, name) {
                         // When the covering schema does not accept the property, report
                         // that once rather than each inner difference as well.
                         let (diffs, ok) = self.trial(orientation, o_schema, partial);
@@ -968,7 +974,7 @@ impl<'a> Walk<'a> {
                             level.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
                         }
                     } else {
-                        if let Some(partial) = object_partial(o_model, o, name) {
+                        if let Some(partial) = self.object_partial(o_model, o, name) {
                             let (diffs, ok) = self.trial(orientation, partial, u_schema);
                             if ok {
                                 level.out.extend(with_prefix(&at, &diffs));
@@ -1027,20 +1033,30 @@ impl<'a> Walk<'a> {
             }
         }
         // dependencies
-        let mut keys: Vec<&String> = o.dependency_arrays.iter().map(|(n, _)| n).collect();
-        for (name, _) in &u.dependency_arrays {
-            if !keys.contains(&name) {
-                keys.push(name);
-            }
-        }
+        let o_arrays: HashMap<&str, &Vec<String>> = o
+            .dependency_arrays
+            .iter()
+            .map(|(n, names)| (n.as_str(), names))
+            .collect();
+        let u_arrays: HashMap<&str, &Vec<String>> = u
+            .dependency_arrays
+            .iter()
+            .map(|(n, names)| (n.as_str(), names))
+            .collect();
+        let keys = o.dependency_arrays.iter().map(|(n, _)| n).chain(
+            u.dependency_arrays
+                .iter()
+                .map(|(n, _)| n)
+                .filter(|n| !o_arrays.contains_key(n.as_str())),
+        );
         for name in keys {
             let token = super::model::escape(name);
             let at = ["dependencies", token.as_str()];
-            let o_dep = o.dependency_arrays.iter().find(|(n, _)| n == name);
-            let u_dep = u.dependency_arrays.iter().find(|(n, _)| n == name);
+            let o_dep = o_arrays.get(name.as_str()).copied();
+            let u_dep = u_arrays.get(name.as_str()).copied();
             match (o_dep, u_dep) {
                 (_, None) => level.add(Kind::DependencyArrayRemoved, &at, String::new()),
-                (None, Some((_, u_names))) => {
+                (None, Some(u_names)) => {
                     let detail = format!(
                         "when property `{name}` of {{at}} is present, {} also requires {} but {} did not",
                         level.update,
@@ -1049,7 +1065,7 @@ impl<'a> Walk<'a> {
                     );
                     level.add(Kind::DependencyArrayAdded, &at, detail);
                 }
-                (Some((_, o_names)), Some((_, u_names))) => {
+                (Some(o_names), Some(u_names)) => {
                     let o_set: HashSet<&String> = o_names.iter().collect();
                     let u_set: HashSet<&String> = u_names.iter().collect();
                     if o_set != u_set {
@@ -1082,25 +1098,27 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        let mut keys: Vec<&String> = o.dependency_schemas.iter().map(|(n, _)| n).collect();
-        for (name, _) in &u.dependency_schemas {
-            if !keys.contains(&name) {
-                keys.push(name);
-            }
-        }
+        let o_schemas: HashMap<&str, NodeId> = o
+            .dependency_schemas
+            .iter()
+            .map(|(n, id)| (n.as_str(), *id))
+            .collect();
+        let u_schemas: HashMap<&str, NodeId> = u
+            .dependency_schemas
+            .iter()
+            .map(|(n, id)| (n.as_str(), *id))
+            .collect();
+        let keys = o.dependency_schemas.iter().map(|(n, _)| n).chain(
+            u.dependency_schemas
+                .iter()
+                .map(|(n, _)| n)
+                .filter(|n| !o_schemas.contains_key(n.as_str())),
+        );
         for name in keys {
             let token = super::model::escape(name);
             let at = ["dependencies", token.as_str()];
-            let o_dep = o
-                .dependency_schemas
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|d| d.1);
-            let u_dep = u
-                .dependency_schemas
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|d| d.1);
+            let o_dep = o_schemas.get(name.as_str()).copied();
+            let u_dep = u_schemas.get(name.as_str()).copied();
             match (o_dep, u_dep) {
                 (_, None) => level.add(Kind::DependencySchemaRemoved, &at, String::new()),
                 (None, Some(_)) => {
@@ -1178,6 +1196,32 @@ impl<'a> Walk<'a> {
                 Kind::MinPropertiesDecreased,
             ],
         );
+    }
+
+    /// The schema that covers a property not listed in `properties`, if any: the first
+    /// matching `patternProperties` entry, else `additionalProperties`, else
+    /// `unevaluatedProperties`.
+    fn object_partial(&mut self, model: &Model, o: &ObjectNode, name: &str) -> Option<NodeId> {
+        for (pattern, schema) in &o.pattern_properties {
+            let compiled = self.patterns.entry(pattern.clone()).or_insert_with(|| {
+                // ECMA-262 patterns mostly parse as Rust regexes; the size limit bounds what a
+                // hostile pattern can cost. One that does not compile matches nothing.
+                regex::RegexBuilder::new(pattern)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            });
+            if compiled.as_ref().is_some_and(|re| re.is_match(name)) {
+                return Some(*schema);
+            }
+        }
+        if o.additional_schema.is_some() {
+            return o.additional_schema;
+        }
+        if o.additional_permitted {
+            return unevaluated_partial(model, o.unevaluated);
+        }
+        None
     }
 
     /// Compares `unevaluatedProperties` or `unevaluatedItems`; `kinds` are added (opened),
@@ -1614,26 +1658,6 @@ fn object_is_open(model: &Model, o: &ObjectNode) -> bool {
         && o.additional_permitted
         && o.additional_schema.is_none()
         && unevaluated_open(model, o.unevaluated)
-}
-
-/// The schema that covers a property not listed in `properties`, if any.
-fn object_partial(model: &Model, o: &ObjectNode, name: &str) -> Option<NodeId> {
-    for (pattern, schema) in &o.pattern_properties {
-        let matches = regex::RegexBuilder::new(pattern)
-            .size_limit(1 << 20)
-            .build()
-            .is_ok_and(|re| re.is_match(name));
-        if matches {
-            return Some(*schema);
-        }
-    }
-    if o.additional_schema.is_some() {
-        return o.additional_schema;
-    }
-    if o.additional_permitted {
-        return unevaluated_partial(model, o.unevaluated);
-    }
-    None
 }
 
 fn array_is_open(model: &Model, a: &ArrayNode) -> bool {

@@ -392,3 +392,81 @@ fn details_name_versions_and_values() {
         ]
     );
 }
+
+/// Runs `f` on a thread with a 2 MiB stack, the size of a tokio worker's, in which the
+/// registry calls the engine.
+fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow or panic");
+}
+
+#[test]
+fn deepest_allowed_nesting_fits_a_small_stack() {
+    on_small_stack(|| {
+        // 126 nested `not`s: just under serde_json's limit, and each one reverses the walk.
+        let depth = 126;
+        let text =
+            |inner: &str| format!("{}{inner}{}", r#"{"not":"#.repeat(depth), "}".repeat(depth));
+        let writer = parse_ok(&text(r#"{"type":"string"}"#));
+        let reader = parse_ok(&text(r#"{"type":"integer"}"#));
+        let _ = issues(&reader, &writer, Policy::Strict);
+        // Properties nested as deep as the parser allows.
+        let mut nested = String::from(r#"{"type":"string"}"#);
+        for _ in 0..62 {
+            nested = format!(r#"{{"properties":{{"a":{nested}}}}}"#);
+        }
+        let writer = parse_ok(&nested);
+        let reader = parse_ok(&nested.replace("string", "integer"));
+        assert_eq!(issues(&reader, &writer, Policy::Strict).len(), 1);
+    });
+}
+
+#[test]
+fn long_reference_chains_fit_a_small_stack() {
+    on_small_stack(|| {
+        // Each definition holds the next through a property: the walk follows the chain
+        // well past its depth cap without overflowing the stack.
+        let count = 2_000;
+        let defs: Vec<String> = (0..count)
+            .map(|i| {
+                let next = if i + 1 < count {
+                    format!(r##"{{"$ref":"#/$defs/d{}"}}"##, i + 1)
+                } else {
+                    r#"{"type":"string"}"#.to_string()
+                };
+                format!(r#""d{i}":{{"type":"object","properties":{{"next":{next}}}}}"#)
+            })
+            .collect();
+        let text = format!(
+            r##"{{"$defs":{{{}}},"$ref":"#/$defs/d0"}}"##,
+            defs.join(",")
+        );
+        let writer = parse_ok(&text);
+        let reader = parse_ok(&text.replace(r#"{"type":"string"}"#, r#"{"type":"integer"}"#));
+        let started = Instant::now();
+        let _ = issues(&reader, &writer, Policy::Strict);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // A short chain is followed to the end.
+        let short: Vec<String> = (0..20)
+            .map(|i| {
+                let next = if i + 1 < 20 {
+                    format!(r##"{{"$ref":"#/$defs/d{}"}}"##, i + 1)
+                } else {
+                    r#"{"type":"string"}"#.to_string()
+                };
+                format!(r#""d{i}":{{"type":"object","properties":{{"next":{next}}}}}"#)
+            })
+            .collect();
+        let text = format!(
+            r##"{{"$defs":{{{}}},"$ref":"#/$defs/d0"}}"##,
+            short.join(",")
+        );
+        let writer = parse_ok(&text);
+        let reader = parse_ok(&text.replace(r#"{"type":"string"}"#, r#"{"type":"integer"}"#));
+        assert_eq!(issues(&reader, &writer, Policy::Strict).len(), 1);
+    });
+}
