@@ -27,8 +27,10 @@ use crate::finding::Issue;
 use crate::level::{Pair, Policy};
 use crate::rules::{RuleId, json as rules};
 
-/// Deepest nesting of comparisons followed.
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting of comparisons followed. serde_json's limit keeps plain nesting under 128
+/// levels; only chains of `$ref`s go deeper, and those are cut here. Each level costs a few
+/// KiB of stack in a debug build, so this fits a 2 MiB thread (see the small-stack tests).
+const MAX_DEPTH: usize = 128;
 /// Most node-pair comparisons one `can_read` performs.
 const MAX_COMPARISONS: usize = 200_000;
 
@@ -98,7 +100,9 @@ enum Kind {
     DependencyArrayChanged,
     DependencySchemaAdded,
     DependencySchemaRemoved,
+    /// Covers Confluent's optional and with-default variants, which the lenient policy allows.
     PropertyAddedToOpenContentModel,
+    RequiredPropertyAddedToOpenContentModel,
     PropertyWithEmptySchemaAddedToOpenContentModel,
     RequiredPropertyAddedToUnopenContentModel,
     RequiredPropertyWithDefaultAddedToUnopenContentModel,
@@ -183,9 +187,9 @@ impl Kind {
             MultipleOfAdded | MultipleOfExpanded | MultipleOfChanged => {
                 rules::JSON_MULTIPLE_OF_CHANGED
             }
-            RequiredAttributeAdded | RequiredPropertyAddedToUnopenContentModel => {
-                rules::JSON_REQUIRED_PROPERTY_ADDED
-            }
+            RequiredAttributeAdded
+            | RequiredPropertyAddedToUnopenContentModel
+            | RequiredPropertyAddedToOpenContentModel => rules::JSON_REQUIRED_PROPERTY_ADDED,
             PropertyAddedToOpenContentModel if !lenient => rules::JSON_PROPERTY_ADDED_TO_OPEN_MODEL,
             PropertyRemovedFromClosedContentModel => rules::JSON_PROPERTY_REMOVED_FROM_CLOSED_MODEL,
             PropertyRemovedNotCoveredByPartiallyOpenContentModel
@@ -544,31 +548,21 @@ impl<'a> Walk<'a> {
     }
 
     /// Compares two optional schemas; differences have paths relative to them.
+    ///
+    /// This and [`Walk::compare_nodes`] recurse once per level of the schemas, so they keep
+    /// their stack frames small: wording lives in helpers that return before recursing.
     fn compare(
         &mut self,
         orientation: Orientation,
         original: Option<NodeId>,
         update: Option<NodeId>,
     ) -> Rc<Diffs> {
-        let mut level = self.level(orientation);
         let (o_model, u_model) = self.models(orientation);
         let (original, update) = match (original, update) {
-            (None, None) => return Rc::new(Vec::new()),
-            (None, Some(u)) => {
-                let detail = format!(
-                    "{{at}} must be {} in {} but could be anything in {}",
-                    describe(u_model, u),
-                    level.update,
-                    level.original
-                );
-                level.add(Kind::SchemaAdded, &[], detail);
-                return Rc::new(level.out);
-            }
-            (Some(_), None) => {
-                level.add(Kind::SchemaRemoved, &[], String::new());
-                return Rc::new(level.out);
-            }
             (Some(o), Some(u)) => (o_model.resolve(o), u_model.resolve(u)),
+            (original, update) => {
+                return Rc::new(self.one_side_missing(orientation, original, update));
+            }
         };
         let key = (orientation, original, update);
         if let Some(cached) = self.memo.get(&key) {
@@ -591,6 +585,31 @@ impl<'a> Walk<'a> {
         diffs
     }
 
+    /// Confluent's `SCHEMA_ADDED` and `SCHEMA_REMOVED`: a subschema on one side only.
+    fn one_side_missing(
+        &self,
+        orientation: Orientation,
+        original: Option<NodeId>,
+        update: Option<NodeId>,
+    ) -> Diffs {
+        let mut level = self.level(orientation);
+        let (_, u_model) = self.models(orientation);
+        match (original, update) {
+            (None, Some(u)) => {
+                let detail = format!(
+                    "{{at}} must be {} in {} but could be anything in {}",
+                    describe(u_model, u),
+                    level.update,
+                    level.original
+                );
+                level.add(Kind::SchemaAdded, &[], detail);
+            }
+            (Some(_), None) => level.add(Kind::SchemaRemoved, &[], String::new()),
+            _ => {}
+        }
+        level.out
+    }
+
     /// Runs a comparison as a trial: its differences and whether they are compatible.
     fn trial(
         &mut self,
@@ -609,72 +628,17 @@ impl<'a> Walk<'a> {
         original: NodeId,
         update: NodeId,
     ) -> Diffs {
+        if let Some(out) = self.one_side_combined(orientation, original, update) {
+            return out;
+        }
         let (o_model, u_model) = self.models(orientation);
-        let mut level = self.level(orientation);
         let o_node = o_model.node(original);
         let u_node = u_model.node(update);
-        match (o_node, u_node) {
-            (Node::Combined { .. }, Node::Combined { .. }) => {}
-            (
-                _,
-                Node::Combined {
-                    criterion,
-                    subschemas,
-                },
-            ) => {
-                if subschemas.len() == 1 {
-                    let (diffs, ok) = self.trial(orientation, original, subschemas[0]);
-                    if ok {
-                        return diffs.to_vec();
-                    }
-                } else if matches!(criterion, Criterion::Any | Criterion::One) {
-                    for sub in subschemas {
-                        let (diffs, ok) = self.trial(orientation, original, *sub);
-                        if ok {
-                            let mut out = diffs.to_vec();
-                            level.add(Kind::SumTypeExtended, &[], String::new());
-                            out.extend(level.out);
-                            return out;
-                        }
-                    }
-                }
-            }
-            (
-                Node::Combined {
-                    criterion,
-                    subschemas,
-                },
-                _,
-            ) => {
-                if subschemas.len() == 1 {
-                    let (diffs, ok) = self.trial(orientation, subschemas[0], update);
-                    if ok {
-                        return diffs.to_vec();
-                    }
-                } else if *criterion == Criterion::All {
-                    for sub in subschemas {
-                        let (diffs, ok) = self.trial(orientation, *sub, update);
-                        if ok {
-                            let mut out = diffs.to_vec();
-                            level.add(Kind::ProductTypeNarrowed, &[], String::new());
-                            out.extend(level.out);
-                            return out;
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
+        let mut level = self.level(orientation);
         if class(o_node) != class(u_node) {
+            // `false` can become anything and anything can become `{}`/`true`.
             if !matches!(o_node, Node::False) && !matches!(u_node, Node::Empty) {
-                let detail = format!(
-                    "{{at}} changed type from {} in {} to {} in {}",
-                    describe(o_model, original),
-                    level.original,
-                    describe(u_model, update),
-                    level.update
-                );
-                level.add(Kind::TypeChanged, &[], detail);
+                type_changed(&mut level, (o_model, original), (u_model, update));
             }
             return level.out;
         }
@@ -682,13 +646,7 @@ impl<'a> Walk<'a> {
             (Node::String(o), Node::String(u)) => string(&mut level, o, u),
             (Node::Number(o), Node::Number(u)) => number(&mut level, o, u),
             (Node::Enum(o), Node::Enum(u)) => enumeration(&mut level, o, u),
-            (Node::Const(o), Node::Const(u)) if o != u => {
-                let detail = format!(
-                    "{{at}} must be {o} in {} but {u} in {}",
-                    level.original, level.update
-                );
-                level.keyword(Kind::EnumArrayChanged, "const", detail);
-            }
+            (Node::Const(o), Node::Const(u)) => constant(&mut level, o, u),
             (
                 Node::Combined {
                     criterion: oc,
@@ -698,38 +656,107 @@ impl<'a> Walk<'a> {
                     criterion: uc,
                     subschemas: us,
                 },
-            ) => {
-                let (oc, uc, os, us) = (*oc, *uc, os.clone(), us.clone());
-                self.combined(orientation, &mut level, (oc, &os), (uc, &us));
-            }
-            (Node::Not(o), Node::Not(u)) => {
-                let reversed = match orientation {
-                    Orientation::Forward => Orientation::Reversed,
-                    Orientation::Reversed => Orientation::Forward,
-                };
-                let (o, u) = (*o, *u);
-                let (_, ok) = self.trial(reversed, u, o);
-                if ok {
-                    level.add(Kind::NotTypeNarrowed, &["not"], String::new());
-                } else {
-                    let detail = format!(
-                        "the schema under `not` in {{at}} matches more values in {} than in {}, so values {} accepted are rejected",
-                        level.update, level.original, level.original
-                    );
-                    level.add(Kind::NotTypeExtended, &["not"], detail);
-                }
-            }
-            (Node::Object(o), Node::Object(u)) => {
-                let (o, u) = (o.clone(), u.clone());
-                self.object(orientation, &mut level, &o, &u);
-            }
-            (Node::Array(o), Node::Array(u)) => {
-                let (o, u) = (o.clone(), u.clone());
-                self.array(orientation, &mut level, &o, &u);
-            }
+            ) => self.combined(orientation, &mut level, (*oc, os), (*uc, us)),
+            (Node::Not(o), Node::Not(u)) => self.not(orientation, &mut level, *o, *u),
+            (Node::Object(o), Node::Object(u)) => self.object(orientation, &mut level, o, u),
+            (Node::Array(o), Node::Array(u)) => self.array(orientation, &mut level, o, u),
             _ => {}
         }
         level.out
+    }
+
+    /// Confluent's special cases for a combined schema on one side only: a single branch is
+    /// compared directly, a new `anyOf`/`oneOf` is fine when one branch reads the original,
+    /// and an `allOf` that became one of its parts is fine when that part reads the update.
+    /// `None` when none applies and the schemas are compared as they are.
+    fn one_side_combined(
+        &mut self,
+        orientation: Orientation,
+        original: NodeId,
+        update: NodeId,
+    ) -> Option<Diffs> {
+        let (o_model, u_model) = self.models(orientation);
+        match (o_model.node(original), u_model.node(update)) {
+            (Node::Combined { .. }, Node::Combined { .. }) => None,
+            (
+                _,
+                Node::Combined {
+                    criterion,
+                    subschemas,
+                },
+            ) => {
+                if let [only] = subschemas.as_slice() {
+                    let (diffs, ok) = self.trial(orientation, original, *only);
+                    return ok.then(|| diffs.to_vec());
+                }
+                if *criterion == Criterion::All {
+                    return None;
+                }
+                for sub in subschemas {
+                    let (diffs, ok) = self.trial(orientation, original, *sub);
+                    if ok {
+                        let mut out = diffs.to_vec();
+                        let mut level = self.level(orientation);
+                        level.add(Kind::SumTypeExtended, &[], String::new());
+                        out.extend(level.out);
+                        return Some(out);
+                    }
+                }
+                None
+            }
+            (
+                Node::Combined {
+                    criterion,
+                    subschemas,
+                },
+                _,
+            ) => {
+                if let [only] = subschemas.as_slice() {
+                    let (diffs, ok) = self.trial(orientation, *only, update);
+                    return ok.then(|| diffs.to_vec());
+                }
+                if *criterion != Criterion::All {
+                    return None;
+                }
+                for sub in subschemas {
+                    let (diffs, ok) = self.trial(orientation, *sub, update);
+                    if ok {
+                        let mut out = diffs.to_vec();
+                        let mut level = self.level(orientation);
+                        level.add(Kind::ProductTypeNarrowed, &[], String::new());
+                        out.extend(level.out);
+                        return Some(out);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// `not`: the update's excluded schema must be readable as the original's, compared
+    /// the other way round.
+    fn not(
+        &mut self,
+        orientation: Orientation,
+        level: &mut Level,
+        original: NodeId,
+        update: NodeId,
+    ) {
+        let reversed = match orientation {
+            Orientation::Forward => Orientation::Reversed,
+            Orientation::Reversed => Orientation::Forward,
+        };
+        let (_, ok) = self.trial(reversed, update, original);
+        if ok {
+            level.add(Kind::NotTypeNarrowed, &["not"], String::new());
+        } else {
+            let detail = format!(
+                "the schema under `not` in {{at}} matches more values in {} than in {}, so values {} accepted are rejected",
+                level.update, level.original, level.original
+            );
+            level.add(Kind::NotTypeExtended, &["not"], detail);
+        }
     }
 
     fn combined(
@@ -853,7 +880,7 @@ impl<'a> Walk<'a> {
         o: &ObjectNode,
         u: &ObjectNode,
     ) {
-        let (o_model, u_model) = self.models(orientation);
+        let (_, u_model) = self.models(orientation);
         // Large objects have thousands of properties: look names up through maps.
         let o_props: HashMap<&str, NodeId> = o
             .properties
@@ -867,36 +894,7 @@ impl<'a> Walk<'a> {
             .collect();
         let o_required: HashSet<&str> = o.required.iter().map(String::as_str).collect();
         let u_required: HashSet<&str> = u.required.iter().map(String::as_str).collect();
-        // required
-        for (name, _) in &o.properties {
-            let Some(u_schema) = u_props.get(name.as_str()).copied() else {
-                continue;
-            };
-            let was_required = o_required.contains(name.as_str());
-            let is_required = u_required.contains(name.as_str());
-            let token = super::model::escape(name);
-            if was_required && !is_required {
-                level.add(
-                    Kind::RequiredAttributeRemoved,
-                    &["required", &token],
-                    String::new(),
-                );
-            } else if !was_required && is_required {
-                if has_default(u_model, u_schema) {
-                    level.add(
-                        Kind::RequiredAttributeWithDefaultAdded,
-                        &["required", &token],
-                        String::new(),
-                    );
-                } else {
-                    let detail = format!(
-                        "property `{name}` is required in {} but may be absent in data written with {}",
-                        level.update, level.original
-                    );
-                    level.add(Kind::RequiredAttributeAdded, &["required", &token], detail);
-                }
-            }
-        }
+        required(level, o, &u_props, (&o_required, &u_required), u_model);
         // properties: the writer's in order, then the ones only the reader has.
         let names = o.properties.iter().map(|(n, _)| n).chain(
             u.properties
@@ -911,119 +909,11 @@ impl<'a> Walk<'a> {
             let u_schema = u_props.get(name.as_str()).copied();
             match (o_schema, u_schema) {
                 (Some(o_schema), None) => {
-                    if object_is_open(u_model, u) {
-                        level.add(
-                            Kind::PropertyRemovedFromOpenContentModel,
-                            &at,
-                            String::new(),
-                        );
-                    } else if let Some(partial) = self.object_partial(u_model, u, name) {
-                        // When the covering schema does not accept the property, report
-                        // that once rather than each inner difference as well.
-                        let (diffs, ok) = self.trial(orientation, o_schema, partial);
-                        if ok {
-                            level.out.extend(with_prefix(&at, &diffs));
-                            level.add(
-                                Kind::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
-                                &at,
-                                String::new(),
-                            );
-                        } else {
-                            let detail = format!(
-                                "property `{name}` of {{at}} is {} in {} but is removed in {}, where `patternProperties` or `additionalProperties` only accept {} for it",
-                                describe(o_model, o_schema),
-                                level.original,
-                                level.update,
-                                describe(u_model, partial)
-                            );
-                            level.add(
-                                Kind::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
-                                &at,
-                                detail,
-                            );
-                        }
-                    } else if matches!(o_model.node(o_model.resolve(o_schema)), Node::False) {
-                        level.add(
-                            Kind::PropertyWithFalseRemovedFromClosedContentModel,
-                            &at,
-                            String::new(),
-                        );
-                    } else {
-                        let detail = format!(
-                            "property `{name}` exists in {} but is removed from the closed content model of {}, which rejects it",
-                            level.original, level.update
-                        );
-                        level.add(Kind::PropertyRemovedFromClosedContentModel, &at, detail);
-                    }
+                    self.property_removed(orientation, level, name, o_schema, u);
                 }
                 (None, Some(u_schema)) => {
-                    if object_is_open(o_model, o) {
-                        if matches!(u_model.node(u_model.resolve(u_schema)), Node::Empty) {
-                            level.add(
-                                Kind::PropertyWithEmptySchemaAddedToOpenContentModel,
-                                &at,
-                                String::new(),
-                            );
-                        } else {
-                            let detail = format!(
-                                "property `{name}` is added in {} with a {} schema, but the open content model of {} let writers send it with any value",
-                                level.update,
-                                describe(u_model, u_schema),
-                                level.original
-                            );
-                            level.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
-                        }
-                    } else {
-                        if let Some(partial) = self.object_partial(o_model, o, name) {
-                            let (diffs, ok) = self.trial(orientation, partial, u_schema);
-                            if ok {
-                                level.out.extend(with_prefix(&at, &diffs));
-                                level.add(
-                                    Kind::PropertyAddedIsCoveredByPartiallyOpenContentModel,
-                                    &at,
-                                    String::new(),
-                                );
-                            } else {
-                                let detail = format!(
-                                    "property `{name}` of {{at}} is added in {} as {}, but {} let writers send it as {} through `patternProperties` or `additionalProperties`",
-                                    level.update,
-                                    describe(u_model, u_schema),
-                                    level.original,
-                                    describe(o_model, partial)
-                                );
-                                level.add(
-                                    Kind::PropertyAddedNotCoveredByPartiallyOpenContentModel,
-                                    &at,
-                                    detail,
-                                );
-                            }
-                        }
-                        if u_required.contains(name.as_str()) {
-                            if has_default(u_model, u_schema) {
-                                level.add(
-                                    Kind::RequiredPropertyWithDefaultAddedToUnopenContentModel,
-                                    &at,
-                                    String::new(),
-                                );
-                            } else {
-                                let detail = format!(
-                                    "property `{name}` is required in {} but may be absent in data written with {}",
-                                    level.update, level.original
-                                );
-                                level.add(
-                                    Kind::RequiredPropertyAddedToUnopenContentModel,
-                                    &at,
-                                    detail,
-                                );
-                            }
-                        } else {
-                            level.add(
-                                Kind::OptionalPropertyAddedToUnopenContentModel,
-                                &at,
-                                String::new(),
-                            );
-                        }
-                    }
+                    let required = u_required.contains(name.as_str());
+                    self.property_added(orientation, level, name, u_schema, o, required);
                 }
                 (Some(o_schema), Some(u_schema)) => {
                     let diffs = self.compare(orientation, Some(o_schema), Some(u_schema));
@@ -1032,7 +922,56 @@ impl<'a> Walk<'a> {
                 (None, None) => {}
             }
         }
-        // dependencies
+        self.dependencies(orientation, level, o, u);
+        self.additional_properties(orientation, level, o, u);
+        // unevaluatedProperties
+        let kinds = [
+            Kind::UnevaluatedPropertiesAdded,
+            Kind::UnevaluatedPropertiesRemoved,
+            Kind::UnevaluatedPropertiesExtended,
+            Kind::UnevaluatedPropertiesNarrowed,
+        ];
+        self.unevaluated(
+            orientation,
+            level,
+            "unevaluatedProperties",
+            o.unevaluated,
+            u.unevaluated,
+            kinds,
+        );
+        // attributes
+        level.bound(
+            "maxProperties",
+            o.max_properties,
+            u.max_properties,
+            [
+                Kind::MaxPropertiesAdded,
+                Kind::MaxPropertiesRemoved,
+                Kind::MaxPropertiesIncreased,
+                Kind::MaxPropertiesDecreased,
+            ],
+        );
+        level.bound(
+            "minProperties",
+            o.min_properties,
+            u.min_properties,
+            [
+                Kind::MinPropertiesAdded,
+                Kind::MinPropertiesRemoved,
+                Kind::MinPropertiesIncreased,
+                Kind::MinPropertiesDecreased,
+            ],
+        );
+    }
+
+    /// `dependencies`, `dependentRequired` and `dependentSchemas`.
+    fn dependencies(
+        &mut self,
+        orientation: Orientation,
+        level: &mut Level,
+        o: &ObjectNode,
+        u: &ObjectNode,
+    ) {
         let o_arrays: HashMap<&str, &Vec<String>> = o
             .dependency_arrays
             .iter()
@@ -1134,7 +1073,16 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        // additionalProperties
+    }
+
+    /// `additionalProperties`.
+    fn additional_properties(
+        &mut self,
+        orientation: Orientation,
+        level: &mut Level,
+        o: &ObjectNode,
+        u: &ObjectNode,
+    ) {
         let at = ["additionalProperties"];
         if o.additional_permitted != u.additional_permitted {
             if u.additional_permitted {
@@ -1158,44 +1106,149 @@ impl<'a> Walk<'a> {
             let diffs = self.compare(orientation, o.additional_schema, u.additional_schema);
             level.out.extend(with_prefix(&at, &diffs));
         }
-        // unevaluatedProperties
-        let kinds = [
-            Kind::UnevaluatedPropertiesAdded,
-            Kind::UnevaluatedPropertiesRemoved,
-            Kind::UnevaluatedPropertiesExtended,
-            Kind::UnevaluatedPropertiesNarrowed,
-        ];
-        self.unevaluated(
-            orientation,
-            level,
-            "unevaluatedProperties",
-            o.unevaluated,
-            u.unevaluated,
-            kinds,
-        );
-        // attributes
-        level.bound(
-            "maxProperties",
-            o.max_properties,
-            u.max_properties,
-            [
-                Kind::MaxPropertiesAdded,
-                Kind::MaxPropertiesRemoved,
-                Kind::MaxPropertiesIncreased,
-                Kind::MaxPropertiesDecreased,
-            ],
-        );
-        level.bound(
-            "minProperties",
-            o.min_properties,
-            u.min_properties,
-            [
-                Kind::MinPropertiesAdded,
-                Kind::MinPropertiesRemoved,
-                Kind::MinPropertiesIncreased,
-                Kind::MinPropertiesDecreased,
-            ],
-        );
+    }
+
+    /// A property the original lists and the update does not.
+    fn property_removed(
+        &mut self,
+        orientation: Orientation,
+        level: &mut Level,
+        name: &str,
+        o_schema: NodeId,
+        u: &ObjectNode,
+    ) {
+        let (o_model, u_model) = self.models(orientation);
+        let token = super::model::escape(name);
+        let at = ["properties", token.as_str()];
+        if object_is_open(u_model, u) {
+            level.add(
+                Kind::PropertyRemovedFromOpenContentModel,
+                &at,
+                String::new(),
+            );
+        } else if let Some(partial) = self.object_partial(u_model, u, name) {
+            // When the covering schema does not accept the property, report
+            // that once rather than each inner difference as well.
+            let (diffs, ok) = self.trial(orientation, o_schema, partial);
+            if ok {
+                level.out.extend(with_prefix(&at, &diffs));
+                level.add(
+                    Kind::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
+                    &at,
+                    String::new(),
+                );
+            } else {
+                let detail = format!(
+                    "property `{name}` of {{at}} is {} in {} but is removed in {}, where `patternProperties` or `additionalProperties` only accept {} for it",
+                    describe(o_model, o_schema),
+                    level.original,
+                    level.update,
+                    describe(u_model, partial)
+                );
+                level.add(
+                    Kind::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
+                    &at,
+                    detail,
+                );
+            }
+        } else if matches!(o_model.node(o_model.resolve(o_schema)), Node::False) {
+            level.add(
+                Kind::PropertyWithFalseRemovedFromClosedContentModel,
+                &at,
+                String::new(),
+            );
+        } else {
+            let detail = format!(
+                "property `{name}` exists in {} but is removed from the closed content model of {}, which rejects it",
+                level.original, level.update
+            );
+            level.add(Kind::PropertyRemovedFromClosedContentModel, &at, detail);
+        }
+    }
+
+    /// A property the update lists and the original does not.
+    fn property_added(
+        &mut self,
+        orientation: Orientation,
+        level: &mut Level,
+        name: &str,
+        u_schema: NodeId,
+        o: &ObjectNode,
+        required: bool,
+    ) {
+        let (o_model, u_model) = self.models(orientation);
+        let token = super::model::escape(name);
+        let at = ["properties", token.as_str()];
+        if object_is_open(o_model, o) {
+            if matches!(u_model.node(u_model.resolve(u_schema)), Node::Empty) {
+                level.add(
+                    Kind::PropertyWithEmptySchemaAddedToOpenContentModel,
+                    &at,
+                    String::new(),
+                );
+            } else if required && !has_default(u_model, u_schema) {
+                // Data written without the property fails whatever the policy.
+                let detail = format!(
+                    "property `{name}` is required in {} but may be absent in data written with {}",
+                    level.update, level.original
+                );
+                level.add(Kind::RequiredPropertyAddedToOpenContentModel, &at, detail);
+            } else {
+                let detail = format!(
+                    "property `{name}` is added in {} with a {} schema, but the open content model of {} let writers send it with any value",
+                    level.update,
+                    describe(u_model, u_schema),
+                    level.original
+                );
+                level.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
+            }
+        } else {
+            if let Some(partial) = self.object_partial(o_model, o, name) {
+                let (diffs, ok) = self.trial(orientation, partial, u_schema);
+                if ok {
+                    level.out.extend(with_prefix(&at, &diffs));
+                    level.add(
+                        Kind::PropertyAddedIsCoveredByPartiallyOpenContentModel,
+                        &at,
+                        String::new(),
+                    );
+                } else {
+                    let detail = format!(
+                        "property `{name}` of {{at}} is added in {} as {}, but {} let writers send it as {} through `patternProperties` or `additionalProperties`",
+                        level.update,
+                        describe(u_model, u_schema),
+                        level.original,
+                        describe(o_model, partial)
+                    );
+                    level.add(
+                        Kind::PropertyAddedNotCoveredByPartiallyOpenContentModel,
+                        &at,
+                        detail,
+                    );
+                }
+            }
+            if required {
+                if has_default(u_model, u_schema) {
+                    level.add(
+                        Kind::RequiredPropertyWithDefaultAddedToUnopenContentModel,
+                        &at,
+                        String::new(),
+                    );
+                } else {
+                    let detail = format!(
+                        "property `{name}` is required in {} but may be absent in data written with {}",
+                        level.update, level.original
+                    );
+                    level.add(Kind::RequiredPropertyAddedToUnopenContentModel, &at, detail);
+                }
+            } else {
+                level.add(
+                    Kind::OptionalPropertyAddedToUnopenContentModel,
+                    &at,
+                    String::new(),
+                );
+            }
+        }
     }
 
     /// The schema that covers a property not listed in `properties`, if any: the first
@@ -1463,6 +1516,66 @@ impl<'a> Walk<'a> {
                 Kind::MinContainsDecreased,
             ],
         );
+    }
+}
+
+/// Confluent's `REQUIRED_ATTRIBUTE_*`: a property both sides list became required or optional.
+fn required(
+    level: &mut Level,
+    o: &ObjectNode,
+    u_props: &HashMap<&str, NodeId>,
+    (o_required, u_required): (&HashSet<&str>, &HashSet<&str>),
+    u_model: &Model,
+) {
+    for (name, _) in &o.properties {
+        let Some(u_schema) = u_props.get(name.as_str()).copied() else {
+            continue;
+        };
+        let was_required = o_required.contains(name.as_str());
+        let is_required = u_required.contains(name.as_str());
+        let token = super::model::escape(name);
+        if was_required && !is_required {
+            level.add(
+                Kind::RequiredAttributeRemoved,
+                &["required", &token],
+                String::new(),
+            );
+        } else if !was_required && is_required {
+            if has_default(u_model, u_schema) {
+                level.add(
+                    Kind::RequiredAttributeWithDefaultAdded,
+                    &["required", &token],
+                    String::new(),
+                );
+            } else {
+                let detail = format!(
+                    "property `{name}` is required in {} but may be absent in data written with {}",
+                    level.update, level.original
+                );
+                level.add(Kind::RequiredAttributeAdded, &["required", &token], detail);
+            }
+        }
+    }
+}
+
+fn type_changed(level: &mut Level, original: (&Model, NodeId), update: (&Model, NodeId)) {
+    let detail = format!(
+        "{{at}} changed type from {} in {} to {} in {}",
+        describe(original.0, original.1),
+        level.original,
+        describe(update.0, update.1),
+        level.update
+    );
+    level.add(Kind::TypeChanged, &[], detail);
+}
+
+fn constant(level: &mut Level, o: &Value, u: &Value) {
+    if o != u {
+        let detail = format!(
+            "{{at}} must be {o} in {} but {u} in {}",
+            level.original, level.update
+        );
+        level.keyword(Kind::EnumArrayChanged, "const", detail);
     }
 }
 
