@@ -1520,6 +1520,10 @@ impl<'a> Walk<'a> {
 }
 
 /// Confluent's `REQUIRED_ATTRIBUTE_*`: a property both sides list became required or optional.
+///
+/// Like Confluent, a name the update requires without defining it in `properties` on both
+/// sides is not judged here: Confluent's own vectors (`cf-json-draft7-056`) call requiring an
+/// undefined property compatible, and we keep its verdicts.
 fn required(
     level: &mut Level,
     o: &ObjectNode,
