@@ -432,14 +432,15 @@ fn list(values: &[Value]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// Collects differences at one level, with the wording helpers the comparisons share.
-struct Level {
+/// The differences found while comparing one pair of schemas, with the names of the two
+/// versions (in the pair's orientation) for wording them.
+struct Scope {
     original: String,
     update: String,
     out: Diffs,
 }
 
-impl Level {
+impl Scope {
     /// Records a difference of the schema being compared, or of one of its keywords when
     /// `path` is not empty (the keyword's tokens do not name the schema in details).
     fn add(&mut self, kind: Kind, path: &[&str], detail: String) {
@@ -531,12 +532,12 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn level(&self, orientation: Orientation) -> Level {
+    fn scope(&self, orientation: Orientation) -> Scope {
         let (original, update) = match orientation {
             Orientation::Forward => (self.writer_label.clone(), self.reader_label.clone()),
             Orientation::Reversed => (self.reader_label.clone(), self.writer_label.clone()),
         };
-        Level {
+        Scope {
             original,
             update,
             out: Vec::new(),
@@ -549,7 +550,7 @@ impl<'a> Walk<'a> {
 
     /// Compares two optional schemas; differences have paths relative to them.
     ///
-    /// This and [`Walk::compare_nodes`] recurse once per level of the schemas, so they keep
+    /// This and [`Walk::compare_nodes`] recurse once per level of nesting, so they keep
     /// their stack frames small: wording lives in helpers that return before recursing.
     fn compare(
         &mut self,
@@ -592,22 +593,22 @@ impl<'a> Walk<'a> {
         original: Option<NodeId>,
         update: Option<NodeId>,
     ) -> Diffs {
-        let mut level = self.level(orientation);
+        let mut scope = self.scope(orientation);
         let (_, u_model) = self.models(orientation);
         match (original, update) {
             (None, Some(u)) => {
                 let detail = format!(
                     "{{at}} must be {} in {} but could be anything in {}",
                     describe(u_model, u),
-                    level.update,
-                    level.original
+                    scope.update,
+                    scope.original
                 );
-                level.add(Kind::SchemaAdded, &[], detail);
+                scope.add(Kind::SchemaAdded, &[], detail);
             }
-            (Some(_), None) => level.add(Kind::SchemaRemoved, &[], String::new()),
+            (Some(_), None) => scope.add(Kind::SchemaRemoved, &[], String::new()),
             _ => {}
         }
-        level.out
+        scope.out
     }
 
     /// Runs a comparison as a trial: its differences and whether they are compatible.
@@ -634,19 +635,19 @@ impl<'a> Walk<'a> {
         let (o_model, u_model) = self.models(orientation);
         let o_node = o_model.node(original);
         let u_node = u_model.node(update);
-        let mut level = self.level(orientation);
+        let mut scope = self.scope(orientation);
         if class(o_node) != class(u_node) {
             // `false` can become anything and anything can become `{}`/`true`.
             if !matches!(o_node, Node::False) && !matches!(u_node, Node::Empty) {
-                type_changed(&mut level, (o_model, original), (u_model, update));
+                type_changed(&mut scope, (o_model, original), (u_model, update));
             }
-            return level.out;
+            return scope.out;
         }
         match (o_node, u_node) {
-            (Node::String(o), Node::String(u)) => string(&mut level, o, u),
-            (Node::Number(o), Node::Number(u)) => number(&mut level, o, u),
-            (Node::Enum(o), Node::Enum(u)) => enumeration(&mut level, o, u),
-            (Node::Const(o), Node::Const(u)) => constant(&mut level, o, u),
+            (Node::String(o), Node::String(u)) => string(&mut scope, o, u),
+            (Node::Number(o), Node::Number(u)) => number(&mut scope, o, u),
+            (Node::Enum(o), Node::Enum(u)) => enumeration(&mut scope, o, u),
+            (Node::Const(o), Node::Const(u)) => constant(&mut scope, o, u),
             (
                 Node::Combined {
                     criterion: oc,
@@ -656,13 +657,13 @@ impl<'a> Walk<'a> {
                     criterion: uc,
                     subschemas: us,
                 },
-            ) => self.combined(orientation, &mut level, (*oc, os), (*uc, us)),
-            (Node::Not(o), Node::Not(u)) => self.not(orientation, &mut level, *o, *u),
-            (Node::Object(o), Node::Object(u)) => self.object(orientation, &mut level, o, u),
-            (Node::Array(o), Node::Array(u)) => self.array(orientation, &mut level, o, u),
+            ) => self.combined(orientation, &mut scope, (*oc, os), (*uc, us)),
+            (Node::Not(o), Node::Not(u)) => self.not(orientation, &mut scope, *o, *u),
+            (Node::Object(o), Node::Object(u)) => self.object(orientation, &mut scope, o, u),
+            (Node::Array(o), Node::Array(u)) => self.array(orientation, &mut scope, o, u),
             _ => {}
         }
-        level.out
+        scope.out
     }
 
     /// Confluent's special cases for a combined schema on one side only: a single branch is
@@ -696,9 +697,9 @@ impl<'a> Walk<'a> {
                     let (diffs, ok) = self.trial(orientation, original, *sub);
                     if ok {
                         let mut out = diffs.to_vec();
-                        let mut level = self.level(orientation);
-                        level.add(Kind::SumTypeExtended, &[], String::new());
-                        out.extend(level.out);
+                        let mut scope = self.scope(orientation);
+                        scope.add(Kind::SumTypeExtended, &[], String::new());
+                        out.extend(scope.out);
                         return Some(out);
                     }
                 }
@@ -722,9 +723,9 @@ impl<'a> Walk<'a> {
                     let (diffs, ok) = self.trial(orientation, *sub, update);
                     if ok {
                         let mut out = diffs.to_vec();
-                        let mut level = self.level(orientation);
-                        level.add(Kind::ProductTypeNarrowed, &[], String::new());
-                        out.extend(level.out);
+                        let mut scope = self.scope(orientation);
+                        scope.add(Kind::ProductTypeNarrowed, &[], String::new());
+                        out.extend(scope.out);
                         return Some(out);
                     }
                 }
@@ -739,7 +740,7 @@ impl<'a> Walk<'a> {
     fn not(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         original: NodeId,
         update: NodeId,
     ) {
@@ -749,20 +750,20 @@ impl<'a> Walk<'a> {
         };
         let (_, ok) = self.trial(reversed, update, original);
         if ok {
-            level.add(Kind::NotTypeNarrowed, &["not"], String::new());
+            scope.add(Kind::NotTypeNarrowed, &["not"], String::new());
         } else {
             let detail = format!(
                 "the schema under `not` in {{at}} matches more values in {} than in {}, so values {} accepted are rejected",
-                level.update, level.original, level.original
+                scope.update, scope.original, scope.original
             );
-            level.add(Kind::NotTypeExtended, &["not"], detail);
+            scope.add(Kind::NotTypeExtended, &["not"], detail);
         }
     }
 
     fn combined(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         (o_criterion, o_subs): (Criterion, &[NodeId]),
         (u_criterion, u_subs): (Criterion, &[NodeId]),
     ) {
@@ -782,11 +783,11 @@ impl<'a> Walk<'a> {
             let detail = format!(
                 "{{at}} is `{}` in {} but `{}` in {}",
                 o_criterion.keyword(),
-                level.original,
+                scope.original,
                 u_criterion.keyword(),
-                level.update
+                scope.update
             );
-            level.add(kind, &[], detail);
+            scope.add(kind, &[], detail);
             if kind == Kind::CombinedTypeChanged {
                 return;
             }
@@ -798,24 +799,24 @@ impl<'a> Walk<'a> {
             let detail = format!(
                 "{{at}} has {} subschemas in `allOf` in {} but {} in {}, and each one is another constraint",
                 u_subs.len(),
-                level.update,
+                scope.update,
                 o_subs.len(),
-                level.original
+                scope.original
             );
             let kind = if all {
                 Kind::ProductTypeExtended
             } else {
                 Kind::SumTypeExtended
             };
-            level.add(kind, &[], detail);
+            scope.add(kind, &[], detail);
         } else if o_subs.len() > u_subs.len() {
             let detail = format!(
                 "{{at}} has {} branches in `{}` in {} but only {} in {}",
                 o_subs.len(),
                 o_criterion.keyword(),
-                level.original,
+                scope.original,
                 u_subs.len(),
-                level.update
+                scope.update
             );
             // Narrowing is judged by what the original was: a product that lost constraints
             // accepts more, a sum that lost branches accepts less.
@@ -824,7 +825,7 @@ impl<'a> Walk<'a> {
             } else {
                 Kind::SumTypeNarrowed
             };
-            level.add(kind, &[], detail);
+            scope.add(kind, &[], detail);
         }
         // Which original branch can be read by which update branch, with the differences.
         let mut edges: Vec<Vec<(usize, Diffs)>> = Vec::new();
@@ -849,7 +850,7 @@ impl<'a> Walk<'a> {
                 && let Some((_, diffs)) = row.iter().find(|(k, _)| *k == j)
             {
                 matched += 1;
-                level.out.extend(diffs.iter().cloned());
+                scope.out.extend(diffs.iter().cloned());
             }
         }
         if matched < o_subs.len().min(u_subs.len()) {
@@ -866,17 +867,17 @@ impl<'a> Walk<'a> {
                 "in {{at}}, {noun} {} of `{}` in {} {verb} no compatible counterpart in {}",
                 unmatched.join(", "),
                 o_criterion.keyword(),
-                level.original,
-                level.update
+                scope.original,
+                scope.update
             );
-            level.add(Kind::CombinedTypeSubschemasChanged, &[], detail);
+            scope.add(Kind::CombinedTypeSubschemasChanged, &[], detail);
         }
     }
 
     fn object(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         o: &ObjectNode,
         u: &ObjectNode,
     ) {
@@ -894,7 +895,7 @@ impl<'a> Walk<'a> {
             .collect();
         let o_required: HashSet<&str> = o.required.iter().map(String::as_str).collect();
         let u_required: HashSet<&str> = u.required.iter().map(String::as_str).collect();
-        required(level, o, &u_props, (&o_required, &u_required), u_model);
+        required(scope, o, &u_props, (&o_required, &u_required), u_model);
         // properties: the writer's in order, then the ones only the reader has.
         let names = o.properties.iter().map(|(n, _)| n).chain(
             u.properties
@@ -909,21 +910,21 @@ impl<'a> Walk<'a> {
             let u_schema = u_props.get(name.as_str()).copied();
             match (o_schema, u_schema) {
                 (Some(o_schema), None) => {
-                    self.property_removed(orientation, level, name, o_schema, u);
+                    self.property_removed(orientation, scope, name, o_schema, u);
                 }
                 (None, Some(u_schema)) => {
                     let required = u_required.contains(name.as_str());
-                    self.property_added(orientation, level, name, u_schema, o, required);
+                    self.property_added(orientation, scope, name, u_schema, o, required);
                 }
                 (Some(o_schema), Some(u_schema)) => {
                     let diffs = self.compare(orientation, Some(o_schema), Some(u_schema));
-                    level.out.extend(with_prefix(&at, &diffs));
+                    scope.out.extend(with_prefix(&at, &diffs));
                 }
                 (None, None) => {}
             }
         }
-        self.dependencies(orientation, level, o, u);
-        self.additional_properties(orientation, level, o, u);
+        self.dependencies(orientation, scope, o, u);
+        self.additional_properties(orientation, scope, o, u);
         // unevaluatedProperties
         let kinds = [
             Kind::UnevaluatedPropertiesAdded,
@@ -933,14 +934,14 @@ impl<'a> Walk<'a> {
         ];
         self.unevaluated(
             orientation,
-            level,
+            scope,
             "unevaluatedProperties",
             o.unevaluated,
             u.unevaluated,
             kinds,
         );
         // attributes
-        level.bound(
+        scope.bound(
             "maxProperties",
             o.max_properties,
             u.max_properties,
@@ -951,7 +952,7 @@ impl<'a> Walk<'a> {
                 Kind::MaxPropertiesDecreased,
             ],
         );
-        level.bound(
+        scope.bound(
             "minProperties",
             o.min_properties,
             u.min_properties,
@@ -968,7 +969,7 @@ impl<'a> Walk<'a> {
     fn dependencies(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         o: &ObjectNode,
         u: &ObjectNode,
     ) {
@@ -994,15 +995,15 @@ impl<'a> Walk<'a> {
             let o_dep = o_arrays.get(name.as_str()).copied();
             let u_dep = u_arrays.get(name.as_str()).copied();
             match (o_dep, u_dep) {
-                (_, None) => level.add(Kind::DependencyArrayRemoved, &at, String::new()),
+                (_, None) => scope.add(Kind::DependencyArrayRemoved, &at, String::new()),
                 (None, Some(u_names)) => {
                     let detail = format!(
                         "when property `{name}` of {{at}} is present, {} also requires {} but {} did not",
-                        level.update,
+                        scope.update,
                         quote_all(u_names),
-                        level.original
+                        scope.original
                     );
-                    level.add(Kind::DependencyArrayAdded, &at, detail);
+                    scope.add(Kind::DependencyArrayAdded, &at, detail);
                 }
                 (Some(o_names), Some(u_names)) => {
                     let o_set: HashSet<&String> = o_names.iter().collect();
@@ -1016,22 +1017,22 @@ impl<'a> Walk<'a> {
                                 .collect();
                             let detail = format!(
                                 "when property `{name}` of {{at}} is present, {} also requires {} but {} did not",
-                                level.update,
+                                scope.update,
                                 quote_all(&added),
-                                level.original
+                                scope.original
                             );
-                            level.add(Kind::DependencyArrayExtended, &at, detail);
+                            scope.add(Kind::DependencyArrayExtended, &at, detail);
                         } else if o_set.is_superset(&u_set) {
-                            level.add(Kind::DependencyArrayNarrowed, &at, String::new());
+                            scope.add(Kind::DependencyArrayNarrowed, &at, String::new());
                         } else {
                             let detail = format!(
                                 "when property `{name}` of {{at}} is present, {} requires {} but {} required {}",
-                                level.update,
+                                scope.update,
                                 quote_all(u_names),
-                                level.original,
+                                scope.original,
                                 quote_all(o_names)
                             );
-                            level.add(Kind::DependencyArrayChanged, &at, detail);
+                            scope.add(Kind::DependencyArrayChanged, &at, detail);
                         }
                     }
                 }
@@ -1059,17 +1060,17 @@ impl<'a> Walk<'a> {
             let o_dep = o_schemas.get(name.as_str()).copied();
             let u_dep = u_schemas.get(name.as_str()).copied();
             match (o_dep, u_dep) {
-                (_, None) => level.add(Kind::DependencySchemaRemoved, &at, String::new()),
+                (_, None) => scope.add(Kind::DependencySchemaRemoved, &at, String::new()),
                 (None, Some(_)) => {
                     let detail = format!(
                         "when property `{name}` of {{at}} is present, {} applies a schema that {} did not",
-                        level.update, level.original
+                        scope.update, scope.original
                     );
-                    level.add(Kind::DependencySchemaAdded, &at, detail);
+                    scope.add(Kind::DependencySchemaAdded, &at, detail);
                 }
                 (Some(o_dep), Some(u_dep)) => {
                     let diffs = self.compare(orientation, Some(o_dep), Some(u_dep));
-                    level.out.extend(with_prefix(&at, &diffs));
+                    scope.out.extend(with_prefix(&at, &diffs));
                 }
             }
         }
@@ -1079,32 +1080,32 @@ impl<'a> Walk<'a> {
     fn additional_properties(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         o: &ObjectNode,
         u: &ObjectNode,
     ) {
         let at = ["additionalProperties"];
         if o.additional_permitted != u.additional_permitted {
             if u.additional_permitted {
-                level.add(Kind::AdditionalPropertiesAdded, &at, String::new());
+                scope.add(Kind::AdditionalPropertiesAdded, &at, String::new());
             } else {
                 let detail = format!(
                     "{{at}} allows additional properties in {} but not in {}",
-                    level.original, level.update
+                    scope.original, scope.update
                 );
-                level.add(Kind::AdditionalPropertiesRemoved, &at, detail);
+                scope.add(Kind::AdditionalPropertiesRemoved, &at, detail);
             }
         } else if o.additional_schema.is_none() && u.additional_schema.is_some() {
             let detail = format!(
                 "additional properties of {{at}} may have any value in {} but must match a schema in {}",
-                level.original, level.update
+                scope.original, scope.update
             );
-            level.add(Kind::AdditionalPropertiesNarrowed, &at, detail);
+            scope.add(Kind::AdditionalPropertiesNarrowed, &at, detail);
         } else if o.additional_schema.is_some() && u.additional_schema.is_none() {
-            level.add(Kind::AdditionalPropertiesExtended, &at, String::new());
+            scope.add(Kind::AdditionalPropertiesExtended, &at, String::new());
         } else {
             let diffs = self.compare(orientation, o.additional_schema, u.additional_schema);
-            level.out.extend(with_prefix(&at, &diffs));
+            scope.out.extend(with_prefix(&at, &diffs));
         }
     }
 
@@ -1112,7 +1113,7 @@ impl<'a> Walk<'a> {
     fn property_removed(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         name: &str,
         o_schema: NodeId,
         u: &ObjectNode,
@@ -1121,7 +1122,7 @@ impl<'a> Walk<'a> {
         let token = super::model::escape(name);
         let at = ["properties", token.as_str()];
         if object_is_open(u_model, u) {
-            level.add(
+            scope.add(
                 Kind::PropertyRemovedFromOpenContentModel,
                 &at,
                 String::new(),
@@ -1131,8 +1132,8 @@ impl<'a> Walk<'a> {
             // that once rather than each inner difference as well.
             let (diffs, ok) = self.trial(orientation, o_schema, partial);
             if ok {
-                level.out.extend(with_prefix(&at, &diffs));
-                level.add(
+                scope.out.extend(with_prefix(&at, &diffs));
+                scope.add(
                     Kind::PropertyRemovedIsCoveredByPartiallyOpenContentModel,
                     &at,
                     String::new(),
@@ -1141,18 +1142,18 @@ impl<'a> Walk<'a> {
                 let detail = format!(
                     "property `{name}` of {{at}} is {} in {} but is removed in {}, where `patternProperties` or `additionalProperties` only accept {} for it",
                     describe(o_model, o_schema),
-                    level.original,
-                    level.update,
+                    scope.original,
+                    scope.update,
                     describe(u_model, partial)
                 );
-                level.add(
+                scope.add(
                     Kind::PropertyRemovedNotCoveredByPartiallyOpenContentModel,
                     &at,
                     detail,
                 );
             }
         } else if matches!(o_model.node(o_model.resolve(o_schema)), Node::False) {
-            level.add(
+            scope.add(
                 Kind::PropertyWithFalseRemovedFromClosedContentModel,
                 &at,
                 String::new(),
@@ -1160,9 +1161,9 @@ impl<'a> Walk<'a> {
         } else {
             let detail = format!(
                 "property `{name}` exists in {} but is removed from the closed content model of {}, which rejects it",
-                level.original, level.update
+                scope.original, scope.update
             );
-            level.add(Kind::PropertyRemovedFromClosedContentModel, &at, detail);
+            scope.add(Kind::PropertyRemovedFromClosedContentModel, &at, detail);
         }
     }
 
@@ -1170,7 +1171,7 @@ impl<'a> Walk<'a> {
     fn property_added(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         name: &str,
         u_schema: NodeId,
         o: &ObjectNode,
@@ -1181,7 +1182,7 @@ impl<'a> Walk<'a> {
         let at = ["properties", token.as_str()];
         if object_is_open(o_model, o) {
             if matches!(u_model.node(u_model.resolve(u_schema)), Node::Empty) {
-                level.add(
+                scope.add(
                     Kind::PropertyWithEmptySchemaAddedToOpenContentModel,
                     &at,
                     String::new(),
@@ -1190,24 +1191,24 @@ impl<'a> Walk<'a> {
                 // Data written without the property fails whatever the policy.
                 let detail = format!(
                     "property `{name}` is required in {} but may be absent in data written with {}",
-                    level.update, level.original
+                    scope.update, scope.original
                 );
-                level.add(Kind::RequiredPropertyAddedToOpenContentModel, &at, detail);
+                scope.add(Kind::RequiredPropertyAddedToOpenContentModel, &at, detail);
             } else {
                 let detail = format!(
                     "property `{name}` is added in {} with a {} schema, but the open content model of {} let writers send it with any value",
-                    level.update,
+                    scope.update,
                     describe(u_model, u_schema),
-                    level.original
+                    scope.original
                 );
-                level.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
+                scope.add(Kind::PropertyAddedToOpenContentModel, &at, detail);
             }
         } else {
             if let Some(partial) = self.object_partial(o_model, o, name) {
                 let (diffs, ok) = self.trial(orientation, partial, u_schema);
                 if ok {
-                    level.out.extend(with_prefix(&at, &diffs));
-                    level.add(
+                    scope.out.extend(with_prefix(&at, &diffs));
+                    scope.add(
                         Kind::PropertyAddedIsCoveredByPartiallyOpenContentModel,
                         &at,
                         String::new(),
@@ -1215,12 +1216,12 @@ impl<'a> Walk<'a> {
                 } else {
                     let detail = format!(
                         "property `{name}` of {{at}} is added in {} as {}, but {} let writers send it as {} through `patternProperties` or `additionalProperties`",
-                        level.update,
+                        scope.update,
                         describe(u_model, u_schema),
-                        level.original,
+                        scope.original,
                         describe(o_model, partial)
                     );
-                    level.add(
+                    scope.add(
                         Kind::PropertyAddedNotCoveredByPartiallyOpenContentModel,
                         &at,
                         detail,
@@ -1229,7 +1230,7 @@ impl<'a> Walk<'a> {
             }
             if required {
                 if has_default(u_model, u_schema) {
-                    level.add(
+                    scope.add(
                         Kind::RequiredPropertyWithDefaultAddedToUnopenContentModel,
                         &at,
                         String::new(),
@@ -1237,12 +1238,12 @@ impl<'a> Walk<'a> {
                 } else {
                     let detail = format!(
                         "property `{name}` is required in {} but may be absent in data written with {}",
-                        level.update, level.original
+                        scope.update, scope.original
                     );
-                    level.add(Kind::RequiredPropertyAddedToUnopenContentModel, &at, detail);
+                    scope.add(Kind::RequiredPropertyAddedToUnopenContentModel, &at, detail);
                 }
             } else {
-                level.add(
+                scope.add(
                     Kind::OptionalPropertyAddedToUnopenContentModel,
                     &at,
                     String::new(),
@@ -1282,7 +1283,7 @@ impl<'a> Walk<'a> {
     fn unevaluated(
         &mut self,
         orientation: Orientation,
-        level: &mut Level,
+        scope: &mut Scope,
         keyword: &str,
         original: Option<NodeId>,
         update: Option<NodeId>,
@@ -1300,29 +1301,29 @@ impl<'a> Walk<'a> {
         let at = [keyword];
         let closed = format!(
             "{{at}} allows {keyword} in {} but restricts them in {}",
-            level.original, level.update
+            scope.original, scope.update
         );
         match (kind_of(o_model, original), kind_of(u_model, update)) {
             (None, None) => {}
-            (None, Some(0)) => level.add(removed, &at, closed),
-            (None, Some(_)) => level.add(narrowed, &at, closed),
-            (Some(0), None) => level.add(added, &at, String::new()),
-            (Some(_), None) => level.add(extended, &at, String::new()),
-            (Some(0), Some(u)) if u != 0 => level.add(added, &at, String::new()),
-            (Some(o), Some(0)) if o != 0 => level.add(removed, &at, closed),
-            (Some(1), Some(u)) if u != 1 => level.add(narrowed, &at, closed),
-            (Some(o), Some(1)) if o != 1 => level.add(extended, &at, String::new()),
+            (None, Some(0)) => scope.add(removed, &at, closed),
+            (None, Some(_)) => scope.add(narrowed, &at, closed),
+            (Some(0), None) => scope.add(added, &at, String::new()),
+            (Some(_), None) => scope.add(extended, &at, String::new()),
+            (Some(0), Some(u)) if u != 0 => scope.add(added, &at, String::new()),
+            (Some(o), Some(0)) if o != 0 => scope.add(removed, &at, closed),
+            (Some(1), Some(u)) if u != 1 => scope.add(narrowed, &at, closed),
+            (Some(o), Some(1)) if o != 1 => scope.add(extended, &at, String::new()),
             _ => {
                 let diffs = self.compare(orientation, original, update);
-                level.out.extend(with_prefix(&at, &diffs));
+                scope.out.extend(with_prefix(&at, &diffs));
             }
         }
     }
 
-    fn array(&mut self, orientation: Orientation, level: &mut Level, o: &ArrayNode, u: &ArrayNode) {
+    fn array(&mut self, orientation: Orientation, scope: &mut Scope, o: &ArrayNode, u: &ArrayNode) {
         let (o_model, u_model) = self.models(orientation);
         let diffs = self.compare(orientation, o.all_items, u.all_items);
-        level.out.extend(with_prefix(&["items"], &diffs));
+        scope.out.extend(with_prefix(&["items"], &diffs));
         // Tuple positions.
         let shared = o.item_schemas.len().min(u.item_schemas.len());
         for i in 0..o.item_schemas.len().max(u.item_schemas.len()) {
@@ -1334,16 +1335,16 @@ impl<'a> Walk<'a> {
                     Some(o.item_schemas[i]),
                     Some(u.item_schemas[i]),
                 );
-                level.out.extend(with_prefix(&at, &diffs));
+                scope.out.extend(with_prefix(&at, &diffs));
             } else if i < o.item_schemas.len() {
                 let o_schema = o.item_schemas[i];
                 if array_is_open(u_model, u) {
-                    level.add(Kind::ItemRemovedFromOpenContentModel, &at, String::new());
+                    scope.add(Kind::ItemRemovedFromOpenContentModel, &at, String::new());
                 } else if let Some(partial) = array_partial(u_model, u) {
                     let (diffs, ok) = self.trial(orientation, o_schema, partial);
                     if ok {
-                        level.out.extend(with_prefix(&at, &diffs));
-                        level.add(
+                        scope.out.extend(with_prefix(&at, &diffs));
+                        scope.add(
                             Kind::ItemRemovedIsCoveredByPartiallyOpenContentModel,
                             &at,
                             String::new(),
@@ -1352,18 +1353,18 @@ impl<'a> Walk<'a> {
                         let detail = format!(
                             "tuple item {i} of {{at}} is {} in {} but is removed in {}, whose schema for additional items only accepts {}",
                             describe(o_model, o_schema),
-                            level.original,
-                            level.update,
+                            scope.original,
+                            scope.update,
                             describe(u_model, partial)
                         );
-                        level.add(
+                        scope.add(
                             Kind::ItemRemovedNotCoveredByPartiallyOpenContentModel,
                             &at,
                             detail,
                         );
                     }
                 } else if matches!(o_model.node(o_model.resolve(o_schema)), Node::False) {
-                    level.add(
+                    scope.add(
                         Kind::ItemWithFalseRemovedFromClosedContentModel,
                         &at,
                         String::new(),
@@ -1371,17 +1372,17 @@ impl<'a> Walk<'a> {
                 } else {
                     let detail = format!(
                         "tuple item {i} of {{at}} exists in {} but {} allows no items past position {}",
-                        level.original,
-                        level.update,
+                        scope.original,
+                        scope.update,
                         u.item_schemas.len()
                     );
-                    level.add(Kind::ItemRemovedFromClosedContentModel, &at, detail);
+                    scope.add(Kind::ItemRemovedFromClosedContentModel, &at, detail);
                 }
             } else {
                 let u_schema = u.item_schemas[i];
                 if array_is_open(o_model, o) {
                     if matches!(u_model.node(u_model.resolve(u_schema)), Node::Empty) {
-                        level.add(
+                        scope.add(
                             Kind::ItemWithEmptySchemaAddedToOpenContentModel,
                             &at,
                             String::new(),
@@ -1390,16 +1391,16 @@ impl<'a> Walk<'a> {
                         let detail = format!(
                             "tuple item {i} of {{at}} must be {} in {}, but {} allowed any value there",
                             describe(u_model, u_schema),
-                            level.update,
-                            level.original
+                            scope.update,
+                            scope.original
                         );
-                        level.add(Kind::ItemAddedToOpenContentModel, &at, detail);
+                        scope.add(Kind::ItemAddedToOpenContentModel, &at, detail);
                     }
                 } else if let Some(partial) = array_partial(o_model, o) {
                     let (diffs, ok) = self.trial(orientation, partial, u_schema);
                     if ok {
-                        level.out.extend(with_prefix(&at, &diffs));
-                        level.add(
+                        scope.out.extend(with_prefix(&at, &diffs));
+                        scope.add(
                             Kind::ItemAddedIsCoveredByPartiallyOpenContentModel,
                             &at,
                             String::new(),
@@ -1407,19 +1408,19 @@ impl<'a> Walk<'a> {
                     } else {
                         let detail = format!(
                             "tuple item {i} of {{at}} is added in {} as {}, but the schema for additional items of {} let writers send {} there",
-                            level.update,
+                            scope.update,
                             describe(u_model, u_schema),
-                            level.original,
+                            scope.original,
                             describe(o_model, partial)
                         );
-                        level.add(
+                        scope.add(
                             Kind::ItemAddedNotCoveredByPartiallyOpenContentModel,
                             &at,
                             detail,
                         );
                     }
                 } else {
-                    level.add(Kind::ItemAddedToClosedContentModel, &at, String::new());
+                    scope.add(Kind::ItemAddedToClosedContentModel, &at, String::new());
                 }
             }
         }
@@ -1429,23 +1430,23 @@ impl<'a> Walk<'a> {
             if o.additional_permitted {
                 let detail = format!(
                     "{{at}} allows items past the tuple in {} but not in {}",
-                    level.original, level.update
+                    scope.original, scope.update
                 );
-                level.add(Kind::AdditionalItemsRemoved, &at, detail);
+                scope.add(Kind::AdditionalItemsRemoved, &at, detail);
             } else {
-                level.add(Kind::AdditionalItemsAdded, &at, String::new());
+                scope.add(Kind::AdditionalItemsAdded, &at, String::new());
             }
         } else if o.additional_schema.is_none() && u.additional_schema.is_some() {
             let detail = format!(
                 "items past the tuple in {{at}} may have any value in {} but must match a schema in {}",
-                level.original, level.update
+                scope.original, scope.update
             );
-            level.add(Kind::AdditionalItemsNarrowed, &at, detail);
+            scope.add(Kind::AdditionalItemsNarrowed, &at, detail);
         } else if o.additional_schema.is_some() && u.additional_schema.is_none() {
-            level.add(Kind::AdditionalItemsExtended, &at, String::new());
+            scope.add(Kind::AdditionalItemsExtended, &at, String::new());
         } else {
             let diffs = self.compare(orientation, o.additional_schema, u.additional_schema);
-            level.out.extend(with_prefix(&at, &diffs));
+            scope.out.extend(with_prefix(&at, &diffs));
         }
         let kinds = [
             Kind::UnevaluatedItemsAdded,
@@ -1455,13 +1456,13 @@ impl<'a> Walk<'a> {
         ];
         self.unevaluated(
             orientation,
-            level,
+            scope,
             "unevaluatedItems",
             o.unevaluated,
             u.unevaluated,
             kinds,
         );
-        level.bound(
+        scope.bound(
             "maxItems",
             o.max_items,
             u.max_items,
@@ -1472,7 +1473,7 @@ impl<'a> Walk<'a> {
                 Kind::MaxItemsDecreased,
             ],
         );
-        level.bound(
+        scope.bound(
             "minItems",
             o.min_items,
             u.min_items,
@@ -1485,16 +1486,16 @@ impl<'a> Walk<'a> {
         );
         if o.unique_items != u.unique_items {
             if o.unique_items {
-                level.keyword(Kind::UniqueItemsRemoved, "uniqueItems", String::new());
+                scope.keyword(Kind::UniqueItemsRemoved, "uniqueItems", String::new());
             } else {
                 let detail = format!(
                     "{{at}} requires unique items in {} but not in {}",
-                    level.update, level.original
+                    scope.update, scope.original
                 );
-                level.keyword(Kind::UniqueItemsAdded, "uniqueItems", detail);
+                scope.keyword(Kind::UniqueItemsAdded, "uniqueItems", detail);
             }
         }
-        level.bound(
+        scope.bound(
             "maxContains",
             o.max_contains,
             u.max_contains,
@@ -1505,7 +1506,7 @@ impl<'a> Walk<'a> {
                 Kind::MaxContainsDecreased,
             ],
         );
-        level.bound(
+        scope.bound(
             "minContains",
             o.min_contains,
             u.min_contains,
@@ -1525,7 +1526,7 @@ impl<'a> Walk<'a> {
 /// sides is not judged here: Confluent's own vectors (`cf-json-draft7-056`) call requiring an
 /// undefined property compatible, and we keep its verdicts.
 fn required(
-    level: &mut Level,
+    scope: &mut Scope,
     o: &ObjectNode,
     u_props: &HashMap<&str, NodeId>,
     (o_required, u_required): (&HashSet<&str>, &HashSet<&str>),
@@ -1539,14 +1540,14 @@ fn required(
         let is_required = u_required.contains(name.as_str());
         let token = super::model::escape(name);
         if was_required && !is_required {
-            level.add(
+            scope.add(
                 Kind::RequiredAttributeRemoved,
                 &["required", &token],
                 String::new(),
             );
         } else if !was_required && is_required {
             if has_default(u_model, u_schema) {
-                level.add(
+                scope.add(
                     Kind::RequiredAttributeWithDefaultAdded,
                     &["required", &token],
                     String::new(),
@@ -1554,37 +1555,37 @@ fn required(
             } else {
                 let detail = format!(
                     "property `{name}` is required in {} but may be absent in data written with {}",
-                    level.update, level.original
+                    scope.update, scope.original
                 );
-                level.add(Kind::RequiredAttributeAdded, &["required", &token], detail);
+                scope.add(Kind::RequiredAttributeAdded, &["required", &token], detail);
             }
         }
     }
 }
 
-fn type_changed(level: &mut Level, original: (&Model, NodeId), update: (&Model, NodeId)) {
+fn type_changed(scope: &mut Scope, original: (&Model, NodeId), update: (&Model, NodeId)) {
     let detail = format!(
         "{{at}} changed type from {} in {} to {} in {}",
         describe(original.0, original.1),
-        level.original,
+        scope.original,
         describe(update.0, update.1),
-        level.update
+        scope.update
     );
-    level.add(Kind::TypeChanged, &[], detail);
+    scope.add(Kind::TypeChanged, &[], detail);
 }
 
-fn constant(level: &mut Level, o: &Value, u: &Value) {
+fn constant(scope: &mut Scope, o: &Value, u: &Value) {
     if o != u {
         let detail = format!(
             "{{at}} must be {o} in {} but {u} in {}",
-            level.original, level.update
+            scope.original, scope.update
         );
-        level.keyword(Kind::EnumArrayChanged, "const", detail);
+        scope.keyword(Kind::EnumArrayChanged, "const", detail);
     }
 }
 
-fn string(level: &mut Level, o: &StringNode, u: &StringNode) {
-    level.bound(
+fn string(scope: &mut Scope, o: &StringNode, u: &StringNode) {
+    scope.bound(
         "maxLength",
         o.max_length,
         u.max_length,
@@ -1595,7 +1596,7 @@ fn string(level: &mut Level, o: &StringNode, u: &StringNode) {
             Kind::MaxLengthDecreased,
         ],
     );
-    level.bound(
+    scope.bound(
         "minLength",
         o.min_length,
         u.min_length,
@@ -1606,15 +1607,15 @@ fn string(level: &mut Level, o: &StringNode, u: &StringNode) {
             Kind::MinLengthDecreased,
         ],
     );
-    let (ol, ul) = (level.original.clone(), level.update.clone());
+    let (ol, ul) = (scope.original.clone(), scope.update.clone());
     match (&o.pattern, &u.pattern) {
-        (None, Some(p)) => level.keyword(
+        (None, Some(p)) => scope.keyword(
             Kind::PatternAdded,
             "pattern",
             format!("{{at}} must match `{p}` in {ul} but had no pattern in {ol}"),
         ),
-        (Some(_), None) => level.keyword(Kind::PatternRemoved, "pattern", String::new()),
-        (Some(a), Some(b)) if a != b => level.keyword(
+        (Some(_), None) => scope.keyword(Kind::PatternRemoved, "pattern", String::new()),
+        (Some(a), Some(b)) if a != b => scope.keyword(
             Kind::PatternChanged,
             "pattern",
             format!("pattern of {{at}} changed from `{a}` in {ol} to `{b}` in {ul}"),
@@ -1623,8 +1624,8 @@ fn string(level: &mut Level, o: &StringNode, u: &StringNode) {
     }
 }
 
-fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
-    level.bound(
+fn number(scope: &mut Scope, o: &NumberNode, u: &NumberNode) {
+    scope.bound(
         "maximum",
         shown(&o.maximum),
         shown(&u.maximum),
@@ -1635,7 +1636,7 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
             Kind::MaximumDecreased,
         ],
     );
-    level.bound(
+    scope.bound(
         "minimum",
         shown(&o.minimum),
         shown(&u.minimum),
@@ -1646,7 +1647,7 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
             Kind::MinimumDecreased,
         ],
     );
-    level.bound(
+    scope.bound(
         "exclusiveMaximum",
         shown(&o.exclusive_maximum),
         shown(&u.exclusive_maximum),
@@ -1657,7 +1658,7 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
             Kind::ExclusiveMaximumDecreased,
         ],
     );
-    level.bound(
+    scope.bound(
         "exclusiveMinimum",
         shown(&o.exclusive_minimum),
         shown(&u.exclusive_minimum),
@@ -1668,9 +1669,9 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
             Kind::ExclusiveMinimumDecreased,
         ],
     );
-    let (ol, ul) = (level.original.clone(), level.update.clone());
+    let (ol, ul) = (scope.original.clone(), scope.update.clone());
     match (&o.multiple_of, &u.multiple_of) {
-        (None, Some(m)) => level.keyword(
+        (None, Some(m)) => scope.keyword(
             Kind::MultipleOfAdded,
             "multipleOf",
             format!(
@@ -1678,28 +1679,28 @@ fn number(level: &mut Level, o: &NumberNode, u: &NumberNode) {
                 m.text
             ),
         ),
-        (Some(_), None) => level.keyword(Kind::MultipleOfRemoved, "multipleOf", String::new()),
+        (Some(_), None) => scope.keyword(Kind::MultipleOfRemoved, "multipleOf", String::new()),
         (Some(a), Some(b)) if a.value != b.value => {
             let detail = format!(
                 "multipleOf of {{at}} changed from {} in {ol} to {} in {ul}",
                 a.text, b.text
             );
             if divides(a.value, b.value) {
-                level.keyword(Kind::MultipleOfExpanded, "multipleOf", detail);
+                scope.keyword(Kind::MultipleOfExpanded, "multipleOf", detail);
             } else if divides(b.value, a.value) {
-                level.keyword(Kind::MultipleOfReduced, "multipleOf", String::new());
+                scope.keyword(Kind::MultipleOfReduced, "multipleOf", String::new());
             } else {
-                level.keyword(Kind::MultipleOfChanged, "multipleOf", detail);
+                scope.keyword(Kind::MultipleOfChanged, "multipleOf", detail);
             }
         }
         _ => {}
     }
     if o.integer != u.integer {
         if o.integer {
-            level.add(Kind::TypeExtended, &[], String::new());
+            scope.add(Kind::TypeExtended, &[], String::new());
         } else {
             let detail = format!("{{at}} accepts any number in {ol} but only integers in {ul}");
-            level.add(Kind::TypeNarrowed, &[], detail);
+            scope.add(Kind::TypeNarrowed, &[], detail);
         }
     }
 }
@@ -1713,15 +1714,15 @@ fn divides(divisor: f64, multiple: f64) -> bool {
     ratio.is_finite() && (ratio - ratio.round()).abs() < 1e-9
 }
 
-fn enumeration(level: &mut Level, o: &[Value], u: &[Value]) {
+fn enumeration(scope: &mut Scope, o: &[Value], u: &[Value]) {
     let missing: Vec<Value> = o.iter().filter(|v| !u.contains(v)).cloned().collect();
     let added = u.iter().any(|v| !o.contains(v));
     if missing.is_empty() && !added {
         return;
     }
-    let (ol, ul) = (level.original.clone(), level.update.clone());
+    let (ol, ul) = (scope.original.clone(), scope.update.clone());
     if missing.is_empty() {
-        level.keyword(Kind::EnumArrayExtended, "enum", String::new());
+        scope.keyword(Kind::EnumArrayExtended, "enum", String::new());
     } else {
         let detail = format!(
             "{{at}} no longer allows {} in {ul}, which {ol} allowed",
@@ -1732,7 +1733,7 @@ fn enumeration(level: &mut Level, o: &[Value], u: &[Value]) {
         } else {
             Kind::EnumArrayNarrowed
         };
-        level.keyword(kind, "enum", detail);
+        scope.keyword(kind, "enum", detail);
     }
 }
 
