@@ -31,8 +31,9 @@ use crate::rules::{RuleId, json as rules};
 /// levels; only chains of `$ref`s go deeper, and those are cut here. Each level costs a few
 /// KiB of stack in a debug build, so this fits a 2 MiB thread (see the small-stack tests).
 const MAX_DEPTH: usize = 128;
-/// Most node-pair comparisons one `can_read` performs.
-const MAX_COMPARISONS: usize = 200_000;
+/// Most node-pair comparisons one `can_read` performs: more than the nodes of the largest
+/// schema accepted (so a plain walk is never cut), few enough to end combinatorial matching.
+const MAX_COMPARISONS: usize = 2_000_000;
 
 /// Confluent's difference types that the walk produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -550,3 +550,28 @@ fn references_between_dependencies_resolve() {
         )]
     );
 }
+
+#[test]
+fn many_tiny_properties_are_all_checked() {
+    // About 500,000 properties in 6 MB: every one is compared, the last one included.
+    let count = 500_000;
+    let props: Vec<String> = (0..count).map(|i| format!(r#""p{i}":{{}}"#)).collect();
+    let text = format!(
+        r#"{{"type":"object","properties":{{{}}}}}"#,
+        props.join(",")
+    );
+    assert!(text.len() > 5_000_000, "{}", text.len());
+    let started = Instant::now();
+    let writer = parse_ok(&text);
+    let last = format!(r#""p{}":{{}}"#, count - 1);
+    let reader =
+        parse_ok(&text.replace(&last, &format!(r#""p{}":{{"type":"string"}}"#, count - 1)));
+    let found = issues(&reader, &writer, Policy::Strict);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, format!("#/properties/p{}", count - 1));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+}
