@@ -157,8 +157,9 @@ pub(super) enum Node {
 #[derive(Debug, Clone)]
 pub(super) struct Model {
     pub nodes: Vec<Node>,
-    /// Canonical text of each node's source, so combined schemas can drop duplicate branches.
-    pub keys: Vec<String>,
+    /// For branches of `allOf`/`anyOf`/`oneOf`: a hash of the branch's canonical text, so
+    /// duplicate branches can be dropped as Confluent's set of branches does.
+    pub keys: Vec<Option<u64>>,
     /// Whether each node's source object has a `default`.
     pub defaults: Vec<bool>,
     pub root: NodeId,
@@ -247,7 +248,7 @@ struct Loader<'a> {
     docs: Vec<Doc<'a>>,
     draft: Draft,
     nodes: Vec<Node>,
-    keys: Vec<String>,
+    keys: Vec<Option<u64>>,
     defaults: Vec<bool>,
     by_location: HashMap<(usize, String), NodeId>,
     pending: Vec<PendingRef>,
@@ -319,9 +320,9 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn push(&mut self, node: Node, key: String) -> NodeId {
+    fn push(&mut self, node: Node) -> NodeId {
         self.nodes.push(node);
-        self.keys.push(key);
+        self.keys.push(None);
         self.defaults.push(false);
         self.nodes.len() - 1
     }
@@ -332,11 +333,11 @@ impl<'a> Loader<'a> {
             return id;
         }
         let id = match value {
-            Value::Bool(true) => self.push(Node::Empty, "true".into()),
-            Value::Bool(false) => self.push(Node::False, "false".into()),
+            Value::Bool(true) => self.push(Node::Empty),
+            Value::Bool(false) => self.push(Node::False),
             Value::Object(_) => self.load_object(doc, &pointer, value, base),
             // The meta-schema rejects anything else; treat it as the empty schema.
-            _ => self.push(Node::Empty, "{}".into()),
+            _ => self.push(Node::Empty),
         };
         if value.get("default").is_some()
             && let Some(flag) = self.defaults.get_mut(id)
@@ -348,9 +349,8 @@ impl<'a> Loader<'a> {
     }
 
     fn load_object(&mut self, doc: usize, pointer: &str, value: &'a Value, base: &str) -> NodeId {
-        let key = canonical_text(value);
         let Value::Object(map) = value else {
-            return self.push(Node::Empty, key);
+            return self.push(Node::Empty);
         };
         let mut base = base.to_string();
         if let Some(id) = map.get(self.id_keyword()).and_then(Value::as_str)
@@ -360,7 +360,7 @@ impl<'a> Loader<'a> {
         }
         let mut parts: Vec<NodeId> = Vec::new();
         if let Some(Value::String(reference)) = map.get("$ref") {
-            let node = self.push(Node::Ref(None), format!("$ref:{key}"));
+            let node = self.push(Node::Ref(None));
             self.pending.push(PendingRef {
                 node,
                 doc,
@@ -375,16 +375,16 @@ impl<'a> Loader<'a> {
             parts.push(node);
         }
         if let Some(Value::Array(values)) = map.get("enum") {
-            parts.push(self.push(Node::Enum(values.clone()), format!("enum:{key}")));
+            parts.push(self.push(Node::Enum(values.clone())));
         }
         if self.draft >= Draft::D6
             && let Some(value) = map.get("const")
         {
-            parts.push(self.push(Node::Const(value.clone()), format!("const:{key}")));
+            parts.push(self.push(Node::Const(value.clone())));
         }
         if let Some(not) = map.get("not") {
             let inner = self.load(doc, format!("{pointer}/not"), not, &base);
-            parts.push(self.push(Node::Not(inner), format!("not:{key}")));
+            parts.push(self.push(Node::Not(inner)));
         }
         for criterion in [Criterion::All, Criterion::Any, Criterion::One] {
             if let Some(Value::Array(items)) = map.get(criterion.keyword()) {
@@ -393,60 +393,61 @@ impl<'a> Loader<'a> {
                     .enumerate()
                     .map(|(i, item)| {
                         let p = format!("{pointer}/{}/{i}", criterion.keyword());
-                        self.load(doc, p, item, &base)
+                        let id = self.load(doc, p, item, &base);
+                        if let Some(key) = self.keys.get_mut(id) {
+                            *key = Some(hash_text(&canonical_text(item)));
+                        }
+                        id
                     })
                     .collect();
                 let node = Node::Combined {
                     criterion,
                     subschemas,
                 };
-                parts.push(self.push(node, format!("{}:{key}", criterion.keyword())));
+                parts.push(self.push(node));
             }
         }
         match map.get("type") {
             Some(Value::String(name)) => {
-                parts.push(self.typed(doc, pointer, value, &base, name, &key));
+                parts.push(self.typed(doc, pointer, value, &base, name));
             }
             Some(Value::Array(names)) => {
                 let subschemas = names
                     .iter()
                     .filter_map(Value::as_str)
-                    .map(|name| self.typed(doc, pointer, value, &base, name, &key))
+                    .map(|name| self.typed(doc, pointer, value, &base, name))
                     .collect();
                 let node = Node::Combined {
                     criterion: Criterion::Any,
                     subschemas,
                 };
-                parts.push(self.push(node, format!("types:{key}")));
+                parts.push(self.push(node));
             }
             _ => {
                 // Without `type`, each family of keywords present implies a schema that
                 // constrains only values of its type.
                 let has = |words: &[&str]| words.iter().any(|w| map.contains_key(*w));
                 if has(&self.array_keywords()) {
-                    parts.push(self.typed(doc, pointer, value, &base, "array", &key));
+                    parts.push(self.typed(doc, pointer, value, &base, "array"));
                 }
                 if has(&self.object_keywords()) {
-                    parts.push(self.typed(doc, pointer, value, &base, "object", &key));
+                    parts.push(self.typed(doc, pointer, value, &base, "object"));
                 }
                 if has(&NUMBER_KEYWORDS) {
-                    parts.push(self.typed(doc, pointer, value, &base, "number", &key));
+                    parts.push(self.typed(doc, pointer, value, &base, "number"));
                 }
                 if has(&STRING_KEYWORDS) {
-                    parts.push(self.typed(doc, pointer, value, &base, "string", &key));
+                    parts.push(self.typed(doc, pointer, value, &base, "string"));
                 }
             }
         }
         match parts.len() {
-            0 => self.push(Node::Empty, key),
+            0 => self.push(Node::Empty),
             1 => parts[0],
-            _ => self.push(
-                Node::Combined {
-                    criterion: Criterion::All,
-                    subschemas: parts,
-                },
-                key,
-            ),
+            _ => self.push(Node::Combined {
+                criterion: Criterion::All,
+                subschemas: parts,
+            }),
         }
     }
 
@@ -497,7 +498,6 @@ impl<'a> Loader<'a> {
         value: &'a Value,
         base: &str,
         name: &str,
-        key: &str,
     ) -> NodeId {
         let node = match name {
             "string" => Node::String(StringNode {
@@ -515,7 +515,7 @@ impl<'a> Loader<'a> {
             "null" => Node::Null,
             _ => Node::Empty,
         };
-        self.push(node, format!("{name}:{key}"))
+        self.push(node)
     }
 
     fn number(&self, value: &Value, integer: bool) -> NumberNode {
@@ -660,6 +660,12 @@ impl<'a> Loader<'a> {
                 }
                 _ => {}
             }
+        } else if self.draft >= Draft::D202012
+            && let Some(Value::Bool(permitted)) = value.get("items")
+        {
+            // `items: false` with no `prefixItems` forbids every item past an empty tuple,
+            // which is how Confluent reads it too (a change of it is an additional-items change).
+            node.additional_permitted = *permitted;
         } else {
             if let Some(items) = value.get("items")
                 && !items.is_array()
@@ -796,6 +802,14 @@ const NUMBER_KEYWORDS: [&str; 5] = [
     "multipleOf",
 ];
 const STRING_KEYWORDS: [&str; 4] = ["minLength", "maxLength", "pattern", "format"];
+
+/// A stable hash of a text (std's SipHash with its fixed default keys).
+fn hash_text(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
 
 /// Escapes one JSON pointer token (`~` as `~0`, `/` as `~1`).
 pub(super) fn escape(token: &str) -> String {
