@@ -95,9 +95,20 @@ fn avro(c: &mut Criterion) {
         .zip(1..)
         .map(|(schema, version)| Versioned { version, schema })
         .collect();
-    let new = Versioned { version: 51, schema: new };
-    let report = check(Level::BACKWARD_TRANSITIVE, new, &previous, CheckOptions::default());
-    assert!(report.compatible, "benchmark history must be compatible: {report:?}");
+    let new = Versioned {
+        version: 51,
+        schema: new,
+    };
+    let report = check(
+        Level::BACKWARD_TRANSITIVE,
+        new,
+        &previous,
+        CheckOptions::default(),
+    );
+    assert!(
+        report.compatible,
+        "benchmark history must be compatible: {report:?}"
+    );
     c.bench_function("avro 500 fields, BACKWARD_TRANSITIVE x50, check", |b| {
         b.iter(|| {
             check(
@@ -118,11 +129,24 @@ fn protobuf(c: &mut Criterion) {
     let new_text = proto_file(200, true);
     let old = parse(Format::Protobuf, &old_text);
     let new = parse(Format::Protobuf, &new_text);
-    let previous = [Versioned { version: 1, schema: &old }];
-    let new = Versioned { version: 2, schema: &new };
+    let previous = [Versioned {
+        version: 1,
+        schema: &old,
+    }];
+    let new = Versioned {
+        version: 2,
+        schema: &new,
+    };
     assert!(check(Level::BACKWARD, new, &previous, CheckOptions::default()).compatible);
     c.bench_function("protobuf 200 messages, BACKWARD, check", |b| {
-        b.iter(|| check(Level::BACKWARD, black_box(new), black_box(&previous), CheckOptions::default()))
+        b.iter(|| {
+            check(
+                Level::BACKWARD,
+                black_box(new),
+                black_box(&previous),
+                CheckOptions::default(),
+            )
+        })
     });
     c.bench_function("protobuf 200 messages, parse + check", |b| {
         b.iter(|| {
@@ -130,8 +154,14 @@ fn protobuf(c: &mut Criterion) {
             let new = parse(Format::Protobuf, black_box(&new_text));
             check(
                 Level::BACKWARD,
-                Versioned { version: 2, schema: &new },
-                &[Versioned { version: 1, schema: &old }],
+                Versioned {
+                    version: 2,
+                    schema: &new,
+                },
+                &[Versioned {
+                    version: 1,
+                    schema: &old,
+                }],
                 CheckOptions::default(),
             )
         })
@@ -143,10 +173,23 @@ fn json(c: &mut Criterion) {
     let new_text = json_schema(500, true);
     let old = parse(Format::Json, &old_text);
     let new = parse(Format::Json, &new_text);
-    let previous = [Versioned { version: 1, schema: &old }];
-    let new = Versioned { version: 2, schema: &new };
+    let previous = [Versioned {
+        version: 1,
+        schema: &old,
+    }];
+    let new = Versioned {
+        version: 2,
+        schema: &new,
+    };
     c.bench_function("json 500 properties, BACKWARD, check", |b| {
-        b.iter(|| check(Level::BACKWARD, black_box(new), black_box(&previous), CheckOptions::default()))
+        b.iter(|| {
+            check(
+                Level::BACKWARD,
+                black_box(new),
+                black_box(&previous),
+                CheckOptions::default(),
+            )
+        })
     });
     c.bench_function("json 500 properties, parse + check", |b| {
         b.iter(|| {
@@ -154,8 +197,14 @@ fn json(c: &mut Criterion) {
             let new = parse(Format::Json, black_box(&new_text));
             check(
                 Level::BACKWARD,
-                Versioned { version: 2, schema: &new },
-                &[Versioned { version: 1, schema: &old }],
+                Versioned {
+                    version: 2,
+                    schema: &new,
+                },
+                &[Versioned {
+                    version: 1,
+                    schema: &old,
+                }],
                 CheckOptions::default(),
             )
         })
