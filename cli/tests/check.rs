@@ -421,7 +421,7 @@ fn parse_error_at_end_of_input() {
         &out,
         2,
         "",
-        "error: v2.avsc:3: invalid JSON: EOF while parsing a value\n",
+        "error: v2.avsc:3:1: invalid JSON: EOF while parsing a value\n",
     );
 }
 

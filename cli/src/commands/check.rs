@@ -315,9 +315,7 @@ fn describe_parse_error(
     let mut out = shown;
     if let Some(line) = line {
         out.push_str(&format!(":{line}"));
-        // Columns are 1-based; a 0 (serde_json's column at the very end of the input) would
-        // point nowhere, so the line alone is shown then.
-        if let (Some(column @ 1..), Some(_)) = (err.column, err.line) {
+        if let Some(column) = err.column {
             out.push_str(&format!(":{column}"));
         }
     }

@@ -85,6 +85,10 @@ pub fn rules<'r>(
 }
 
 fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    // Keep the IO error's kind (a closed pipe must stay recognisable as one).
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|err| match err.io_error_kind() {
+        Some(kind) => io::Error::new(kind, err),
+        None => io::Error::other(err),
+    })?;
     writeln!(out)
 }

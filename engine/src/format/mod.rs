@@ -187,6 +187,51 @@ pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
     )
 }
 
+/// Refuses a text larger than [`MAX_SCHEMA_BYTES`] before any parser sees it.
+pub(crate) fn check_size(text: &str) -> Result<(), ParseError> {
+    if text.len() > MAX_SCHEMA_BYTES {
+        return Err(ParseError::new(
+            ParseErrorKind::TooLarge,
+            format!(
+                "schema is {} bytes, larger than the limit of {MAX_SCHEMA_BYTES} bytes",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads JSON text (an Avro or a JSON Schema document, or one of their references), turning
+/// serde_json's errors into located parse errors. serde_json's recursion limit of 128 is the
+/// first depth guard for both formats, so it must never be lifted.
+pub(crate) fn read_json(text: &str) -> Result<serde_json::Value, ParseError> {
+    check_size(text)?;
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; we carry those as fields instead.
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(before, _)| before);
+        let error = if message.contains("recursion limit") {
+            ParseError::new(
+                ParseErrorKind::TooLarge,
+                "the schema nests JSON arrays and objects more than 128 levels deep",
+            )
+        } else {
+            ParseError::new(ParseErrorKind::Syntax, format!("invalid JSON: {message}"))
+        };
+        if e.line() == 0 {
+            return error;
+        }
+        // serde_json says column 0 when the problem is at the very start of a line (for
+        // example the end of input after a newline); our columns are 1-based.
+        error.at(
+            u32::try_from(e.line()).unwrap_or(u32::MAX),
+            u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
+        )
+    })
+}
+
 /// How to parse.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ParseOptions {
@@ -228,15 +273,7 @@ impl Schema {
         deps: &[Dependency],
         options: ParseOptions,
     ) -> Result<Schema, ParseError> {
-        if text.len() > MAX_SCHEMA_BYTES {
-            return Err(ParseError::new(
-                ParseErrorKind::TooLarge,
-                format!(
-                    "schema is {} bytes, larger than the limit of {MAX_SCHEMA_BYTES} bytes",
-                    text.len()
-                ),
-            ));
-        }
+        check_size(text)?;
         if text.trim().is_empty() {
             return Err(ParseError::new(
                 ParseErrorKind::Syntax,

@@ -23,7 +23,7 @@
 //! path that reaches it. A walk deeper than [`MAX_WALK_DEPTH`] (only possible through long
 //! chains of references) stops descending rather than risk the stack.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::model::{Field, Model, Named, NamedKind, Prim, Ty, short_name};
 use crate::finding::Issue;
@@ -39,10 +39,14 @@ pub(crate) const MAX_WALK_DEPTH: usize = 300;
 
 /// Pushes every problem that stops `reader` from reading data written with `writer`.
 pub(crate) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Vec<Issue>) {
+    // Worded once: details name the versions, and most nodes produce no detail at all.
+    let (reader_v, writer_v) = (pair.reader(), pair.writer());
     let mut checker = Checker {
         reader,
         writer,
         pair,
+        reader_v: &reader_v,
+        writer_v: &writer_v,
         visited: HashSet::new(),
         unreadable: HashSet::new(),
         path: String::new(),
@@ -117,6 +121,9 @@ struct Checker<'m> {
     reader: &'m Model,
     writer: &'m Model,
     pair: &'m Pair,
+    /// "version N" of the reader and of the writer.
+    reader_v: &'m str,
+    writer_v: &'m str,
     visited: HashSet<(&'m str, &'m str)>,
     /// Reader and writer nodes (by address) already found not to read cleanly. Without it,
     /// unions nested in unions would be tried again at every level, which is exponential.
@@ -191,7 +198,7 @@ impl<'m> Checker<'m> {
     }
 
     fn check_inner(&mut self, r: &'m Ty, w: &'m Ty, what: &str, out: &mut Vec<Issue>) {
-        let (reader_v, writer_v) = (self.pair.reader(), self.pair.writer());
+        let (reader_v, writer_v) = (self.reader_v, self.writer_v);
         match (shape(self.reader, r), shape(self.writer, w)) {
             (Shape::Union(r_branches), Shape::Union(w_branches)) => {
                 for wb in w_branches {
@@ -265,7 +272,7 @@ impl<'m> Checker<'m> {
     /// "A (version 1) to B (version 2)": the reader's and the writer's values, older first, so
     /// a detail reads as a change whichever side is reading.
     fn old_to_new(&self, reader_value: String, writer_value: String) -> String {
-        let (reader_v, writer_v) = (self.pair.reader(), self.pair.writer());
+        let (reader_v, writer_v) = (self.reader_v, self.writer_v);
         if self.pair.reader_is_newer() {
             format!("{writer_value} ({writer_v}) to {reader_value} ({reader_v})")
         } else {
@@ -286,7 +293,7 @@ impl<'m> Checker<'m> {
     }
 
     fn named(&mut self, rd: &'m Named, wd: &'m Named, out: &mut Vec<Issue>) {
-        let (reader_v, writer_v) = (self.pair.reader(), self.pair.writer());
+        let (reader_v, writer_v) = (self.reader_v, self.writer_v);
         let word = rd.kind.word();
         if !names_match(rd, wd) {
             self.issue(
@@ -354,15 +361,18 @@ impl<'m> Checker<'m> {
         writer_fields: &'m [Field],
         out: &mut Vec<Issue>,
     ) {
+        // Records with hundreds of fields are common in analytics events: look writer fields up
+        // by name instead of scanning them for every reader field.
+        let by_name: HashMap<&str, &'m Field> = writer_fields
+            .iter()
+            .map(|wf| (wf.name.as_str(), wf))
+            .collect();
         for rf in reader_fields {
-            let found = writer_fields
-                .iter()
-                .find(|wf| wf.name == rf.name)
-                .or_else(|| {
-                    rf.aliases
-                        .iter()
-                        .find_map(|alias| writer_fields.iter().find(|wf| wf.name == *alias))
-                });
+            let found = by_name.get(rf.name.as_str()).copied().or_else(|| {
+                rf.aliases
+                    .iter()
+                    .find_map(|alias| by_name.get(alias.as_str()).copied())
+            });
             let len = self.path.len();
             self.path.push_str("/fields/");
             self.path.push_str(&rf.name);
@@ -376,9 +386,7 @@ impl<'m> Checker<'m> {
                     "",
                     format!(
                         "field `{}` exists in {} without a default and is missing from {}",
-                        rf.name,
-                        self.pair.reader(),
-                        self.pair.writer()
+                        rf.name, self.reader_v, self.writer_v
                     ),
                     out,
                 ),

@@ -71,47 +71,16 @@ impl Parsed {
     }
 }
 
-/// Reads JSON, turning serde_json's errors into located [`ParseError`]s.
-fn read_json(text: &str) -> Result<Value, ParseError> {
-    serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        // serde_json appends " at line L column C"; we carry those separately.
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(head, _)| head)
-            .to_string();
-        let kind = if message.contains("recursion limit") {
-            ParseErrorKind::TooLarge
-        } else {
-            ParseErrorKind::Syntax
-        };
-        let message = if kind == ParseErrorKind::TooLarge {
-            "the schema nests JSON arrays and objects more than 128 levels deep".to_string()
-        } else {
-            format!("invalid JSON: {message}")
-        };
-        let error = ParseError::new(kind, message);
-        if e.line() > 0 {
-            error.at(
-                u32::try_from(e.line()).unwrap_or(u32::MAX),
-                u32::try_from(e.column()).unwrap_or(u32::MAX),
-            )
-        } else {
-            error
-        }
-    })
-}
-
 /// Parses an Avro schema text. `deps` are the referenced schemas' texts, dependencies first.
 pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<Parsed, ParseError> {
     let mut builder = Builder::new();
     for dep in deps {
-        let value = read_json(&dep.text).map_err(|e| e.in_file(&dep.name))?;
+        let value = crate::format::read_json(&dep.text).map_err(|e| e.in_file(&dep.name))?;
         builder
             .add_dependency(&value)
             .map_err(|e| e.in_file(&dep.name))?;
     }
-    let value = read_json(text)?;
+    let value = crate::format::read_json(text)?;
     let model = builder.finish(&value)?;
 
     // Last gate: apache-avro's own parser, on input already known to be shallow. Field defaults

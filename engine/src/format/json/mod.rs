@@ -30,7 +30,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::finding::Issue;
-use crate::format::{MAX_SCHEMA_BYTES, ParseError, ParseErrorKind, ParseOptions};
+use crate::format::{ParseError, ParseErrorKind, ParseOptions};
 use crate::level::Pair;
 use crate::references::Dependency;
 
@@ -62,12 +62,12 @@ impl Parsed {
 
 /// Parses a JSON Schema. `deps` are the referenced schemas, named as the `$ref`s name them.
 pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<Parsed, ParseError> {
-    let value = read(text)?;
+    let value = crate::format::read_json(text)?;
     let draft = draft_of(&value, Draft::D7)?;
     meta_validate(&value, draft)?;
     let mut dep_values = Vec::with_capacity(deps.len());
     for dep in deps {
-        let dep_value = read(&dep.text).map_err(|e| e.in_file(&dep.name))?;
+        let dep_value = crate::format::read_json(&dep.text).map_err(|e| e.in_file(&dep.name))?;
         let dep_draft = draft_of(&dep_value, draft).map_err(|e| e.in_file(&dep.name))?;
         meta_validate(&dep_value, dep_draft).map_err(|e| e.in_file(&dep.name))?;
         dep_values.push(dep_value);
@@ -93,40 +93,6 @@ pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<P
 /// Findings that stop `reader` from reading data written with `writer`.
 pub fn can_read(reader: &Parsed, writer: &Parsed, pair: &Pair, out: &mut Vec<Issue>) {
     compat::can_read(&reader.model, &writer.model, pair, out);
-}
-
-/// Reads JSON text, turning serde_json's errors into located parse errors.
-fn read(text: &str) -> Result<Value, ParseError> {
-    if text.len() > MAX_SCHEMA_BYTES {
-        return Err(ParseError::new(
-            ParseErrorKind::TooLarge,
-            format!(
-                "schema is {} bytes, larger than the limit of {MAX_SCHEMA_BYTES} bytes",
-                text.len()
-            ),
-        ));
-    }
-    serde_json::from_str::<Value>(text).map_err(|e| {
-        let message = e.to_string();
-        // serde_json appends " at line L column C"; we carry those as fields instead.
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(before, _)| before)
-            .to_string();
-        let kind = if message.contains("recursion limit") {
-            ParseErrorKind::TooLarge
-        } else {
-            ParseErrorKind::Syntax
-        };
-        let message = if kind == ParseErrorKind::TooLarge {
-            "schema is nested more than 128 levels deep".to_string()
-        } else {
-            format!("invalid JSON: {message}")
-        };
-        let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
-        let column = u32::try_from(e.column()).unwrap_or(u32::MAX);
-        ParseError::new(kind, message).at(line, column)
-    })
 }
 
 /// The draft `$schema` names, or `default` without one.
