@@ -1,5 +1,5 @@
 //! Two Avro schemas from one input (split at the first NUL byte), checked FULL_TRANSITIVE in
-//! both orders: the check must finish without panicking, and a schema always reads itself.
+//! both orders: the check must finish without panicking, and a schema reads itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -26,5 +26,10 @@ fuzz_target!(|data: &[u8]| {
         &[Versioned { version: 1, schema: &a }],
         CheckOptions::default(),
     );
-    assert!(itself.compatible, "a schema must read itself: {:?}", itself.findings);
+    // A schema always reads itself, unless it is too large to compare (which fails closed).
+    assert!(
+        itself.findings.iter().all(|f| f.rule == stele_engine::rules::common::CHECK_LIMIT_EXCEEDED),
+        "a schema must read itself: {:?}",
+        itself.findings
+    );
 });

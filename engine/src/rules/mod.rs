@@ -80,16 +80,27 @@ pub mod common {
 
     /// The two versions are of different formats.
     pub const SCHEMA_TYPE_CHANGED: RuleId = RuleId("SCHEMA_TYPE_CHANGED");
+    /// The comparison hit one of the engine's depth or work limits.
+    pub const CHECK_LIMIT_EXCEEDED: RuleId = RuleId("CHECK_LIMIT_EXCEEDED");
 }
 
 /// Rules that apply to any pair of schemas, whatever their format.
-pub static COMMON: &[Rule] = &[Rule {
-    id: common::SCHEMA_TYPE_CHANGED,
-    format: None,
-    category: Category::Wire,
-    purpose: "a subject's versions must keep one schema type; a reader of one format cannot decode another",
-    deprecated: false,
-}];
+pub static COMMON: &[Rule] = &[
+    Rule {
+        id: common::SCHEMA_TYPE_CHANGED,
+        format: None,
+        category: Category::Wire,
+        purpose: "a subject's versions must keep one schema type; a reader of one format cannot decode another",
+        deprecated: false,
+    },
+    Rule {
+        id: common::CHECK_LIMIT_EXCEEDED,
+        format: None,
+        category: Category::Wire,
+        purpose: "schemas too deeply nested or too large to compare within the engine's limits are refused rather than passed unchecked",
+        deprecated: false,
+    },
+];
 
 /// Every rule, common ones first, then Avro, Protobuf and JSON Schema.
 pub fn all() -> impl Iterator<Item = &'static Rule> {

@@ -21,7 +21,8 @@
 //! Recursive types terminate through a visited set of (reader, writer) named-type pairs: a pair
 //! already being checked is assumed to match, and its problems are reported once, at the first
 //! path that reaches it. A walk deeper than [`MAX_WALK_DEPTH`] (only possible through long
-//! chains of references) stops descending rather than risk the stack.
+//! chains of references) stops descending rather than risk the stack, and the check then fails
+//! closed with `CHECK_LIMIT_EXCEEDED`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -49,10 +50,21 @@ pub(crate) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         writer_v: &writer_v,
         visited: HashSet::new(),
         unreadable: HashSet::new(),
+        limit_exceeded: false,
         path: String::new(),
         depth: 0,
     };
     checker.check(reader.root(), writer.root(), "the schema", out);
+    if checker.limit_exceeded {
+        out.push(Issue {
+            rule: crate::rules::common::CHECK_LIMIT_EXCEEDED,
+            path: String::new(),
+            detail: format!(
+                "the schemas nest more than {MAX_WALK_DEPTH} types deep through their references, \
+                 too deep to compare completely, so the change is refused rather than passed unchecked"
+            ),
+        });
+    }
 }
 
 /// A type with named references looked up.
@@ -129,6 +141,8 @@ struct Checker<'m> {
     /// unions nested in unions would be tried again at every level, which is exponential.
     /// Only failures are remembered: a success may rest on a recursive pair assumed to match.
     unreadable: HashSet<(usize, usize)>,
+    /// Set when the depth cap stopped the walk: the verdict is then incomplete, so it is refused.
+    limit_exceeded: bool,
     path: String,
     depth: usize,
 }
@@ -190,6 +204,7 @@ impl<'m> Checker<'m> {
 
     fn check(&mut self, r: &'m Ty, w: &'m Ty, what: &str, out: &mut Vec<Issue>) {
         if self.depth >= MAX_WALK_DEPTH {
+            self.limit_exceeded = true;
             return;
         }
         self.depth += 1;

@@ -10,8 +10,8 @@
 //! they are compatible, so the walk returns differences instead of pushing them. Results are
 //! memoized per (writer node, reader node) pair, and a pair met again while it is still being
 //! compared is a cycle through `$ref` and counts as compatible, as in Confluent. Depth and the
-//! number of comparisons are capped so no input can make the walk run away; past the caps
-//! the walk stops descending and reports nothing more for that branch.
+//! number of comparisons are capped so no input can make the walk run away; past a cap the
+//! walk stops descending and the check fails closed with `CHECK_LIMIT_EXCEEDED`.
 //!
 //! Left out: Confluent's `confluent:reserved` metadata checks (the engine sees no metadata),
 //! and annotation changes (`title`, `description`, `default`, `$id`), which are always
@@ -279,6 +279,8 @@ struct Walk<'a> {
     comparisons: usize,
     /// Compiled `patternProperties` patterns (`None` for one that does not compile).
     patterns: HashMap<String, Option<regex::Regex>>,
+    /// Set when a cap stopped the walk: the verdict is then incomplete, so it is refused.
+    limit_exceeded: bool,
 }
 
 /// Pushes one issue per incompatible difference between `writer` (the data's schema) and
@@ -294,6 +296,7 @@ pub(super) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         in_progress: HashSet::new(),
         depth: 0,
         comparisons: 0,
+        limit_exceeded: false,
         patterns: HashMap::new(),
     };
     let diffs = walk.compare(Orientation::Forward, Some(writer.root), Some(reader.root));
@@ -308,6 +311,17 @@ pub(super) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         if !out.contains(&issue) {
             out.push(issue);
         }
+    }
+    if walk.limit_exceeded {
+        out.push(Issue {
+            rule: crate::rules::common::CHECK_LIMIT_EXCEEDED,
+            path: "#".to_string(),
+            detail: format!(
+                "the schemas are too deeply nested or too large to compare completely (more than \
+                 {MAX_DEPTH} nested comparisons or {MAX_COMPARISONS} in all), so the change is \
+                 refused rather than passed unchecked"
+            ),
+        });
     }
 }
 
@@ -570,11 +584,13 @@ impl<'a> Walk<'a> {
         if let Some(cached) = self.memo.get(&key) {
             return Rc::clone(cached);
         }
-        if self.depth >= MAX_DEPTH
-            || self.comparisons >= MAX_COMPARISONS
-            || !self.in_progress.insert(key)
-        {
-            // A cycle through `$ref` (or a cap reached): assume compatible, do not cache.
+        if self.depth >= MAX_DEPTH || self.comparisons >= MAX_COMPARISONS {
+            // A cap reached: stop descending, and refuse the change as a whole (below).
+            self.limit_exceeded = true;
+            return Rc::new(Vec::new());
+        }
+        if !self.in_progress.insert(key) {
+            // A cycle through `$ref`: assume compatible, as Confluent does; do not cache.
             return Rc::new(Vec::new());
         }
         self.comparisons += 1;
@@ -835,6 +851,7 @@ impl<'a> Walk<'a> {
             let mut row = Vec::new();
             for (j, u) in u_subs.iter().enumerate() {
                 if self.comparisons >= MAX_COMPARISONS {
+                    self.limit_exceeded = true;
                     break;
                 }
                 let (diffs, ok) = self.trial(orientation, *o, *u);

@@ -575,3 +575,37 @@ fn many_tiny_properties_are_all_checked() {
         started.elapsed()
     );
 }
+
+/// A chain of `$ref`s deeper than the walk follows must not pass unchecked: the check fails
+/// closed with `CHECK_LIMIT_EXCEEDED`, while a shorter chain compares normally.
+#[test]
+fn refs_chained_past_the_walk_depth_fail_closed() {
+    fn chain(len: usize, leaf: &str) -> String {
+        let mut defs = Vec::new();
+        for i in 0..len {
+            defs.push(format!(
+                r##""d{i}":{{"type":"object","properties":{{"next":{{"$ref":"#/definitions/d{}"}}}}}}"##,
+                i + 1
+            ));
+        }
+        defs.push(format!(r#""d{len}":{{"type":"{leaf}"}}"#));
+        format!(
+            r##"{{"$ref":"#/definitions/d0","definitions":{{{}}}}}"##,
+            defs.join(",")
+        )
+    }
+    let limit = crate::rules::common::CHECK_LIMIT_EXCEEDED;
+    let deep_writer = parse_ok(&chain(400, "integer"));
+    let deep_reader = parse_ok(&chain(400, "string"));
+    let found = issues(&deep_reader, &deep_writer, Policy::Strict);
+    assert!(found.iter().any(|i| i.rule == limit), "{found:?}");
+
+    let short_writer = parse_ok(&chain(10, "integer"));
+    let short_reader = parse_ok(&chain(10, "string"));
+    let found = issues(&short_reader, &short_writer, Policy::Strict);
+    assert!(found.iter().all(|i| i.rule != limit), "{found:?}");
+    assert!(
+        found.iter().any(|i| i.rule == rules::JSON_TYPE_CHANGED),
+        "{found:?}"
+    );
+}
