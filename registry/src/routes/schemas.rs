@@ -1,0 +1,97 @@
+//! `/schemas`: schema types and schemas by id (the serializers' hot path, served from the
+//! cache). Left out: `GET /schemas`, guids, `format=`, `fetchMaxId`.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use stele_engine::Format;
+
+use crate::AppState;
+use crate::cache::CachedSchema;
+use crate::entities::{SchemaById, SubjectVersion};
+use crate::error::ApiError;
+use crate::http::{Params, Reply, json_bytes, parse_schema_id, raw_text};
+use crate::registration::stored_schema;
+use crate::store::{SchemaId, VersionRow};
+use std::sync::Arc;
+
+/// `GET /schemas/types`.
+pub async fn types() -> Reply<Vec<&'static str>> {
+    Reply(Format::ALL.iter().map(|f| f.as_str()).collect())
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Arc<CachedSchema>, ApiError> {
+    let id = parse_schema_id(id)?;
+    stored_schema(state, SchemaId(id))
+        .await?
+        .ok_or_else(|| ApiError::SchemaNotFound(format!("Schema {id} not found")))
+}
+
+/// `GET /schemas/ids/{id}`: the schema, even when every version using it is soft-deleted.
+pub async fn by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let cached = find(&state, &id).await?;
+    let Some(subject) = params.get("subject") else {
+        return Ok(json_bytes(cached.by_id_body.clone()));
+    };
+    let usages = state.store.usages(cached.stored.id).await?;
+    let usage = usages.iter().rev().find(|u| u.subject == subject);
+    let mut entity = SchemaById::new(&cached.stored);
+    entity.subject = usage.map(|u| u.subject.clone());
+    entity.version = usage.map(|u| u.version.0);
+    Ok(Reply(entity).into_response())
+}
+
+/// `GET /schemas/ids/{id}/schema`: the raw text.
+pub async fn raw_by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let cached = find(&state, &id).await?;
+    Ok(raw_text(cached.stored.schema.clone()))
+}
+
+async fn usages(state: &AppState, id: &str, params: &Params) -> Result<Vec<VersionRow>, ApiError> {
+    let cached = find(state, id).await?;
+    let include_deleted = params.flag("deleted");
+    let usages = state.store.usages(cached.stored.id).await?;
+    Ok(usages
+        .into_iter()
+        .filter(|u| include_deleted || !u.deleted)
+        .filter(|u| params.get("subject").is_none_or(|s| s == u.subject))
+        .collect())
+}
+
+/// `GET /schemas/ids/{id}/subjects`.
+pub async fn subjects_of(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Reply<Vec<String>>, ApiError> {
+    let mut subjects: Vec<String> = usages(&state, &id, &params)
+        .await?
+        .into_iter()
+        .map(|u| u.subject)
+        .collect();
+    subjects.dedup();
+    Ok(Reply(params.paginate(subjects)))
+}
+
+/// `GET /schemas/ids/{id}/versions`.
+pub async fn versions_of(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Reply<Vec<SubjectVersion>>, ApiError> {
+    let versions = usages(&state, &id, &params)
+        .await?
+        .into_iter()
+        .map(|u| SubjectVersion {
+            subject: u.subject,
+            version: u.version.0,
+        })
+        .collect();
+    Ok(Reply(params.paginate(versions)))
+}

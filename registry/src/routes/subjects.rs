@@ -1,0 +1,196 @@
+//! `/subjects`: list, lookup, register, read and delete versions.
+//! Left out: `/subjects/{s}/metadata`, tags, `deletedAsNegative`, `format=`.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use crate::AppState;
+use crate::deletion;
+use crate::entities::{RegisterRequest, Registered, SubjectSchema};
+use crate::error::ApiError;
+use crate::http::{ConfluentJson, Params, Reply, VersionSpec, check_subject, raw_text};
+use crate::registration::{self, stored_schema};
+use crate::store::VersionRow;
+
+/// `GET /subjects`; Python's `subject` and `deleted_only` spellings are accepted too.
+pub async fn list(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Reply<Vec<String>>, ApiError> {
+    let prefix = params
+        .get_any(&["subjectPrefix", "subject"])
+        .filter(|p| *p != ":*:")
+        .unwrap_or("");
+    let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
+    let deleted = params.flag("deleted");
+    let subjects = state.store.subjects().await?;
+    let names = subjects
+        .into_iter()
+        .filter(|(name, live)| {
+            name.starts_with(prefix)
+                && if deleted_only {
+                    !live
+                } else {
+                    deleted || *live
+                }
+        })
+        .map(|(name, _)| name)
+        .collect();
+    Ok(Reply(params.paginate(names)))
+}
+
+/// `POST /subjects/{subject}`: which version of the subject is this schema?
+pub async fn lookup(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+    ConfluentJson(request): ConfluentJson<RegisterRequest>,
+) -> Result<Reply<SubjectSchema>, ApiError> {
+    check_subject(&subject)?;
+    let found = registration::lookup(
+        &state,
+        &subject,
+        &request,
+        params.flag("normalize"),
+        params.flag("deleted"),
+    )
+    .await?;
+    Ok(Reply(found))
+}
+
+/// `POST /subjects/{subject}/versions`: register (idempotent).
+pub async fn register(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+    ConfluentJson(request): ConfluentJson<RegisterRequest>,
+) -> Result<Reply<Registered>, ApiError> {
+    check_subject(&subject)?;
+    let row = registration::register(&state, &subject, &request, params.flag("normalize")).await?;
+    Ok(Reply(Registered {
+        id: row.schema_id.0,
+    }))
+}
+
+/// The versions of `subject` a read may see: live ones, plus soft-deleted with `deleted`.
+async fn visible(
+    state: &AppState,
+    subject: &str,
+    params: &Params,
+) -> Result<Vec<VersionRow>, ApiError> {
+    let deleted = params.flag("deleted");
+    let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
+    let versions: Vec<VersionRow> = state
+        .store
+        .versions(subject)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            if deleted_only {
+                v.deleted
+            } else {
+                deleted || !v.deleted
+            }
+        })
+        .collect();
+    if versions.is_empty() {
+        return Err(ApiError::SubjectNotFound(subject.to_string()));
+    }
+    Ok(versions)
+}
+
+/// `GET /subjects/{subject}/versions`.
+pub async fn versions(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+) -> Result<Reply<Vec<i32>>, ApiError> {
+    let versions = visible(&state, &subject, &params).await?;
+    let numbers = versions.iter().map(|v| v.version.0).collect();
+    Ok(Reply(params.paginate(numbers)))
+}
+
+/// Resolves `{version}` among the visible versions (40401, 40402, 42202).
+async fn resolve(
+    state: &AppState,
+    subject: &str,
+    version: &str,
+    params: &Params,
+) -> Result<(VersionRow, SubjectSchema), ApiError> {
+    let spec = VersionSpec::parse(version)?;
+    let versions = visible(state, subject, params).await?;
+    let row = match spec {
+        VersionSpec::Latest => versions.last(),
+        VersionSpec::Number(n) => versions.iter().find(|v| v.version.0 == n),
+    }
+    .ok_or_else(|| ApiError::VersionNotFound(version.trim().to_string()))?
+    .clone();
+    let cached = stored_schema(state, row.schema_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("schema {} is missing", row.schema_id)))?;
+    let entity = SubjectSchema::new(subject, row.version.0, &cached.stored);
+    Ok((row, entity))
+}
+
+/// `GET /subjects/{subject}/versions/{version}`.
+pub async fn version(
+    State(state): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> Result<Reply<SubjectSchema>, ApiError> {
+    let (_, entity) = resolve(&state, &subject, &version, &params).await?;
+    Ok(Reply(entity))
+}
+
+/// `GET /subjects/{subject}/versions/{version}/schema`: the raw text.
+pub async fn raw_version(
+    State(state): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let (_, entity) = resolve(&state, &subject, &version, &params).await?;
+    Ok(raw_text(entity.schema))
+}
+
+/// `GET /subjects/{subject}/versions/{version}/referencedby`: ids of referencing schemas.
+pub async fn referenced_by(
+    State(state): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> Result<Reply<Vec<i32>>, ApiError> {
+    let (row, _) = resolve(&state, &subject, &version, &params).await?;
+    let deleted = params.flag("deleted");
+    let mut ids: Vec<i32> = state
+        .store
+        .referrers(&subject, row.version)
+        .await?
+        .into_iter()
+        .filter(|r| deleted || !r.deleted)
+        .map(|r| r.schema_id.0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(Reply(params.paginate(ids)))
+}
+
+/// `DELETE /subjects/{subject}`: soft, or with `permanent=true` for good.
+pub async fn delete_subject(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+) -> Result<Reply<Vec<i32>>, ApiError> {
+    let deleted = deletion::delete_subject(&state, &subject, params.flag("permanent")).await?;
+    Ok(Reply(deleted))
+}
+
+/// `DELETE /subjects/{subject}/versions/{version}`.
+pub async fn delete_version(
+    State(state): State<AppState>,
+    Path((subject, version)): Path<(String, String)>,
+    params: Params,
+) -> Result<Reply<i32>, ApiError> {
+    let spec = VersionSpec::parse(&version)?;
+    let deleted =
+        deletion::delete_version(&state, &subject, spec, params.flag("permanent")).await?;
+    Ok(Reply(deleted))
+}
