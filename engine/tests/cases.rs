@@ -236,20 +236,68 @@ fn run_case(case: &Path) -> Result<String, String> {
 }
 
 /// Avro cases also run through apache-avro's own checker: where its yes/no differs from
-/// ours, the case must say why in an `# oracle:` line.
+/// ours, the case must say why in an `# oracle:` line, and a case with such a line must
+/// really differ.
 mod oracle {
     use super::Directives;
-    use stele_engine::Dependency;
+    use apache_avro::Schema;
+    use apache_avro::schema_compatibility::{Compatibility, SchemaCompatibility};
+    use stele_engine::{Dependency, Direction};
+
+    /// Parses with the references resolved and inlined, since apache-avro compares references
+    /// by name only (DEPENDENCIES.md §1).
+    fn schema(text: &str, refs: &[Dependency]) -> Result<Schema, String> {
+        if refs.is_empty() {
+            return Schema::parse_str(text).map_err(|e| e.to_string());
+        }
+        let texts: Vec<&str> = refs.iter().map(|d| d.text.as_str()).collect();
+        let (mut schema, schemata) =
+            Schema::parse_str_with_list(text, &texts).map_err(|e| e.to_string())?;
+        schema.denormalize(&schemata).map_err(|e| e.to_string())?;
+        Ok(schema)
+    }
+
+    fn reads(reader: &Schema, writer: &Schema) -> bool {
+        matches!(
+            SchemaCompatibility::can_read(writer, reader),
+            Ok(Compatibility::Full)
+        )
+    }
 
     pub fn compare(
-        _old: &str,
-        _old_refs: &[Dependency],
-        _new: &str,
-        _new_refs: &[Dependency],
-        _d: &Directives,
-        _ours: bool,
+        old: &str,
+        old_refs: &[Dependency],
+        new: &str,
+        new_refs: &[Dependency],
+        d: &Directives,
+        ours: bool,
     ) -> Result<(), String> {
-        Ok(())
+        let theirs = match (schema(old, old_refs), schema(new, new_refs)) {
+            (Ok(old), Ok(new)) => match d.level.direction {
+                Direction::None => true,
+                Direction::Backward => reads(&new, &old),
+                Direction::Forward => reads(&old, &new),
+                Direction::Full => reads(&new, &old) && reads(&old, &new),
+            },
+            (Err(e), _) | (_, Err(e)) => {
+                return match &d.oracle_note {
+                    Some(_) => Ok(()),
+                    None => Err(format!(
+                        "apache-avro cannot parse the case ({e}); add an `# oracle:` line"
+                    )),
+                };
+            }
+        };
+        match (&d.oracle_note, theirs == ours) {
+            (None, true) | (Some(_), false) => Ok(()),
+            (None, false) => Err(format!(
+                "apache-avro says compatible={theirs}, we say compatible={ours}; explain the \
+                 difference in an `# oracle:` line"
+            )),
+            (Some(note), true) => Err(format!(
+                "the `# oracle:` note ({note}) is stale: apache-avro agrees with us now"
+            )),
+        }
     }
 }
 
