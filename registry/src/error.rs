@@ -96,9 +96,9 @@ pub enum ApiError {
     /// 406 when no acceptable response media type can be produced.
     #[error("HTTP 406 Not Acceptable")]
     NotAcceptable,
-    /// 413 when the body exceeds the configured limit.
-    #[error("request body is larger than the limit of {0} bytes")]
-    PayloadTooLarge(usize),
+    /// 413 when the body exceeds the configured limit (`--max-body-bytes`).
+    #[error("Request body is larger than the configured limit")]
+    PayloadTooLarge,
     /// 415 for a request body media type we do not read.
     #[error("HTTP 415 Unsupported Media Type")]
     UnsupportedMediaType,
@@ -137,7 +137,7 @@ impl ApiError {
             E::UnknownPath => (StatusCode::NOT_FOUND, 404),
             E::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
             E::NotAcceptable => (StatusCode::NOT_ACCEPTABLE, 406),
-            E::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, 413),
+            E::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, 413),
             E::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, 415),
             E::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
             E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 500),

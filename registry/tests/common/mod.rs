@@ -34,9 +34,14 @@ impl Server {
 
     /// Starts a registry on the database file `db` (created if missing).
     pub async fn start_on(db: &Path) -> Server {
+        Server::start_with(db, Config::default()).await
+    }
+
+    /// Starts a registry on the database file `db` with `config`.
+    pub async fn start_with(db: &Path, config: Config) -> Server {
         let url = format!("sqlite://{}", db.display());
         let store = SqliteStore::open(&url).await.unwrap();
-        let state = AppState::new(Arc::new(store.clone()), Config::default());
+        let state = AppState::new(Arc::new(store.clone()), config);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {

@@ -1,0 +1,103 @@
+//! The built `stele-registry` binary: flags, serving on a real port, graceful shutdown on
+//! SIGTERM, and data that survives a restart of the process.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{USER_V1, register_body, send};
+use serde_json::json;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_stele-registry");
+
+fn free_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// Starts the binary and waits until `GET /` answers.
+async fn spawn(addr: SocketAddr, data_dir: &Path) -> Child {
+    let mut child = Command::new(BINARY)
+        .args(["--listen", &addr.to_string(), "--data-dir"])
+        .arg(data_dir)
+        .env("STELE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the registry did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child
+}
+
+/// Sends SIGTERM and waits for a clean exit.
+fn terminate(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            assert!(exit.success(), "exit status {exit}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "the registry did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_stops_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("nested").join("data");
+    let addr = free_port();
+    let child = spawn(addr, &data_dir).await;
+    assert_eq!(send(addr, "GET", "/", None, &[]).await.status, 200);
+    let registered = send(
+        addr,
+        "POST",
+        "/subjects/orders-value/versions",
+        Some(&register_body(USER_V1)),
+        &[],
+    )
+    .await;
+    assert_eq!(registered.json(), json!({"id": 1}));
+    terminate(child);
+    assert!(data_dir.join("registry.db").exists());
+
+    let addr = free_port();
+    let child = spawn(addr, &data_dir).await;
+    let versions = send(addr, "GET", "/subjects/orders-value/versions", None, &[]).await;
+    assert_eq!(versions.json(), json!([1]));
+    let by_id = send(addr, "GET", "/schemas/ids/1", None, &[]).await;
+    assert_eq!(by_id.status, 200);
+    terminate(child);
+}
+
+#[test]
+fn postgres_urls_are_refused_clearly() {
+    let output = Command::new(BINARY)
+        .args(["--database", "postgres://localhost/stele"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("PostgreSQL is not supported yet"),
+        "{stderr}"
+    );
+}
