@@ -138,6 +138,9 @@ pub struct SchemaById {
     /// That subject's version of this schema.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
+    /// The highest id in the registry, with `fetchMaxId=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_id: Option<i32>,
 }
 
 impl SchemaById {
@@ -151,6 +154,7 @@ impl SchemaById {
             rule_set: stored.rule_set.clone(),
             subject: None,
             version: None,
+            max_id: None,
         }
     }
 }

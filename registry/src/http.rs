@@ -5,8 +5,6 @@
 //!
 //! Left out: authentication and the `/contexts/{ctx}/...` path rewriting.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -100,10 +98,10 @@ pub fn raw_text(text: String) -> Response {
     json_bytes(text)
 }
 
-/// The query string as a map. Flags follow JAX-RS: `true` in any case is true, anything
+/// The query string's parameters, in order. Flags follow JAX-RS: `true` in any case is true, anything
 /// else (Python's `False`, a typo, nothing) is false.
 #[derive(Debug, Default)]
-pub struct Params(HashMap<String, String>);
+pub struct Params(Vec<(String, String)>);
 
 impl Params {
     /// A flag; `aliases` are other spellings clients send for it.
@@ -114,7 +112,18 @@ impl Params {
 
     /// A raw value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Every value of a repeated parameter, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// The first of several spellings that is present.
@@ -129,6 +138,12 @@ impl Params {
 
     /// Applies `offset` and `limit` (a limit of zero or less means no limit).
     pub fn paginate<T>(&self, items: Vec<T>) -> Vec<T> {
+        self.paginate_with_default(items, usize::MAX)
+    }
+
+    /// Applies `offset` and `limit`; a missing, non-positive or too large limit becomes
+    /// `default` (Confluent replaces rather than clamps, `normalizeLimit`).
+    pub fn paginate_with_default<T>(&self, items: Vec<T>, default: usize) -> Vec<T> {
         let offset = self
             .get("offset")
             .and_then(|v| v.trim().parse::<usize>().ok())
@@ -137,8 +152,8 @@ impl Params {
             .get("limit")
             .and_then(|v| v.trim().parse::<i64>().ok())
             .and_then(|l| usize::try_from(l).ok())
-            .filter(|l| *l > 0)
-            .unwrap_or(usize::MAX);
+            .filter(|l| *l > 0 && *l <= default)
+            .unwrap_or(default);
         items.into_iter().skip(offset).take(limit).collect()
     }
 }
@@ -148,8 +163,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        let map: Vec<(String, String)> = serde_urlencoded_pairs(query);
-        Ok(Params(map.into_iter().collect()))
+        Ok(Params(serde_urlencoded_pairs(query)))
     }
 }
 

@@ -641,3 +641,58 @@ async fn oversized_bodies_are_refused() {
         .await
         .assert_error(413, 413);
 }
+
+#[tokio::test]
+async fn schema_listing_metadata_search_and_contexts() {
+    let (_dir, server) = server().await;
+    server.register("a", USER_V1).await;
+    server.register("a", USER_V2).await;
+    let tagged =
+        json!({"schema": USER_V1, "metadata": {"properties": {"owner": "team-a", "tier": "1"}}})
+            .to_string();
+    server.post("/subjects/b/versions", &tagged).await;
+    let all = server.get("/schemas").await.json();
+    let pairs: Vec<(String, i64)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["subject"].as_str().unwrap().to_string(),
+                s["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(pairs, [("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]);
+    let latest = server
+        .get("/schemas?latestOnly=true&subjectPrefix=a")
+        .await
+        .json();
+    assert_eq!(latest.as_array().unwrap().len(), 1);
+    assert_eq!(latest[0]["version"], 2);
+    assert_eq!(
+        server.get("/schemas?offset=1&limit=1").await.json()[0]["version"],
+        2
+    );
+
+    let found = server
+        .get("/subjects/b/metadata?key=owner&value=team-a&key=tier&value=1")
+        .await;
+    assert_eq!(found.json()["id"], 3, "{}", found.body);
+    server
+        .get("/subjects/b/metadata?key=owner&value=team-b")
+        .await
+        .assert_error(404, 40403);
+    server
+        .get("/subjects/zz/metadata?key=owner&value=team-a")
+        .await
+        .assert_error(404, 40401);
+
+    assert_eq!(server.get("/contexts").await.json(), json!(["."]));
+    assert_eq!(
+        server.get("/schemas/ids/1?fetchMaxId=true").await.json()["maxId"],
+        3
+    );
+    assert_eq!(server.get("/v1/metadata/version").await.status, 200);
+    assert_eq!(server.get("/v1/metadata/id").await.status, 200);
+}

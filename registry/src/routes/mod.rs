@@ -19,6 +19,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(root::get_root).post(root::post_root))
         .route("/v1/metadata/id", get(root::cluster_id))
         .route("/v1/metadata/version", get(root::server_version))
+        .route("/contexts", get(root::contexts))
+        .route("/schemas", get(schemas::list))
         .route("/schemas/types", get(schemas::types))
         .route("/schemas/ids/{id}", get(schemas::by_id))
         .route("/schemas/ids/{id}/schema", get(schemas::raw_by_id))
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
             "/subjects/{subject}",
             post(subjects::lookup).delete(subjects::delete_subject),
         )
+        .route("/subjects/{subject}/metadata", get(subjects::by_metadata))
         .route(
             "/subjects/{subject}/versions",
             get(subjects::versions).post(subjects::register),

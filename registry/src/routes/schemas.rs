@@ -1,5 +1,5 @@
-//! `/schemas`: schema types and schemas by id (the serializers' hot path, served from the
-//! cache). Left out: `GET /schemas`, guids, `format=`, `fetchMaxId`.
+//! `/schemas`: schema types, the schema list, and schemas by id (the serializers' hot path,
+//! served from the cache). Left out: guids, `format=`, `ruleType`, `aliases`.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -7,7 +7,7 @@ use stele_engine::Format;
 
 use crate::AppState;
 use crate::cache::CachedSchema;
-use crate::entities::{SchemaById, SubjectVersion};
+use crate::entities::{SchemaById, SubjectSchema, SubjectVersion};
 use crate::error::ApiError;
 use crate::http::{Params, Reply, json_bytes, parse_schema_id, raw_text};
 use crate::registration::stored_schema;
@@ -33,15 +33,64 @@ pub async fn by_id(
     params: Params,
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id).await?;
-    let Some(subject) = params.get("subject") else {
+    let subject = params.get("subject");
+    let fetch_max_id = params.flag("fetchMaxId");
+    if subject.is_none() && !fetch_max_id {
         return Ok(json_bytes(cached.by_id_body.clone()));
-    };
-    let usages = state.store.usages(cached.stored.id).await?;
-    let usage = usages.iter().rev().find(|u| u.subject == subject);
+    }
     let mut entity = SchemaById::new(&cached.stored);
-    entity.subject = usage.map(|u| u.subject.clone());
-    entity.version = usage.map(|u| u.version.0);
+    if let Some(subject) = subject {
+        let usages = state.store.usages(cached.stored.id).await?;
+        let usage = usages.iter().rev().find(|u| u.subject == subject);
+        entity.subject = usage.map(|u| u.subject.clone());
+        entity.version = usage.map(|u| u.version.0);
+    }
+    if fetch_max_id {
+        entity.max_id = Some(state.store.max_schema_id().await?.0);
+    }
     Ok(Reply(entity).into_response())
+}
+
+/// Default and largest page of `GET /schemas` (`schema.search.default.limit`).
+const SEARCH_LIMIT: usize = 1000;
+
+/// `GET /schemas`: subject versions with their schemas, by subject then version.
+pub async fn list(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Reply<Vec<SubjectSchema>>, ApiError> {
+    let prefix = params.get("subjectPrefix").unwrap_or("");
+    let deleted = params.flag("deleted");
+    let latest_only = params.flag("latestOnly");
+    let mut rows: Vec<VersionRow> = state
+        .store
+        .all_versions()
+        .await?
+        .into_iter()
+        .filter(|v| v.subject.starts_with(prefix) && (deleted || !v.deleted))
+        .collect();
+    if latest_only {
+        // Rows are sorted by subject then version: keep the last of each subject.
+        let mut latest: Vec<VersionRow> = Vec::new();
+        for row in rows {
+            match latest.last_mut() {
+                Some(last) if last.subject == row.subject => *last = row,
+                _ => latest.push(row),
+            }
+        }
+        rows = latest;
+    }
+    let mut entities = Vec::new();
+    for row in params.paginate_with_default(rows, SEARCH_LIMIT) {
+        if let Some(cached) = stored_schema(&state, row.schema_id).await? {
+            entities.push(SubjectSchema::new(
+                &row.subject,
+                row.version.0,
+                &cached.stored,
+            ));
+        }
+    }
+    Ok(Reply(entities))
 }
 
 /// `GET /schemas/ids/{id}/schema`: the raw text.

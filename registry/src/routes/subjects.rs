@@ -1,5 +1,5 @@
 //! `/subjects`: list, lookup, register, read and delete versions.
-//! Left out: `/subjects/{s}/metadata`, tags, `deletedAsNegative`, `format=`.
+//! Left out: tags, `deletedAsNegative`, `format=`.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -171,6 +171,41 @@ pub async fn referenced_by(
     ids.sort_unstable();
     ids.dedup();
     Ok(Reply(params.paginate(ids)))
+}
+
+/// `GET /subjects/{subject}/metadata`: the latest version whose `metadata.properties` hold
+/// every `key`/`value` pair given (paired by position).
+pub async fn by_metadata(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    params: Params,
+) -> Result<Reply<SubjectSchema>, ApiError> {
+    let wanted: Vec<(&str, &str)> = params.all("key").zip(params.all("value")).collect();
+    let versions = visible(&state, &subject, &params).await?;
+    for row in versions.iter().rev() {
+        let Some(cached) = stored_schema(&state, row.schema_id).await? else {
+            continue;
+        };
+        let properties = cached
+            .stored
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("properties"));
+        let matches = wanted.iter().all(|(key, value)| {
+            properties
+                .and_then(|p| p.get(*key))
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v == *value)
+        });
+        if matches {
+            return Ok(Reply(SubjectSchema::new(
+                &subject,
+                row.version.0,
+                &cached.stored,
+            )));
+        }
+    }
+    Err(ApiError::SchemaNotFound("Schema not found".into()))
 }
 
 /// `DELETE /subjects/{subject}`: soft, or with `permanent=true` for good.

@@ -169,6 +169,12 @@ pub trait Store: Send + Sync {
     /// Every subject with at least one version, sorted, each with whether any version is live.
     async fn subjects(&self) -> Result<Vec<(String, bool)>, StoreError>;
 
+    /// Every version of every subject, live and soft-deleted, by subject then version.
+    async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError>;
+
+    /// The highest schema id ever given out (0 when none).
+    async fn max_schema_id(&self) -> Result<SchemaId, StoreError>;
+
     /// All versions of `subject`, live and soft-deleted, ascending.
     async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, StoreError>;
 

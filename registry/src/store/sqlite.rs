@@ -224,6 +224,23 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(|(s, live)| (s, live > 0)).collect())
     }
 
+    async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT subject, version, schema_id, deleted FROM subject_versions \
+             ORDER BY subject, version",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn max_schema_id(&self) -> Result<SchemaId, StoreError> {
+        let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(SchemaId(max.unwrap_or(0)))
+    }
+
     async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT subject, version, schema_id, deleted FROM subject_versions \
