@@ -51,8 +51,9 @@ async fn main() {
     }
 }
 
-/// The database URL to open: `--database`, or the SQLite file under `--data-dir`.
-fn database_url(args: &Args) -> anyhow::Result<String> {
+/// Opens the store: `--database`, or the SQLite file under `--data-dir`. Returns it with a
+/// description for logs.
+async fn open_store(args: &Args) -> anyhow::Result<(SqliteStore, String)> {
     if let Some(url) = &args.database {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             bail!(
@@ -62,19 +63,22 @@ fn database_url(args: &Args) -> anyhow::Result<String> {
         if !url.starts_with("sqlite:") {
             bail!("unsupported database URL `{url}`; expected sqlite://PATH");
         }
-        return Ok(url.clone());
+        let store = SqliteStore::open(url)
+            .await
+            .with_context(|| format!("opening the database {url}"))?;
+        return Ok((store, url.clone()));
     }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
     let file = args.data_dir.join("registry.db");
-    Ok(format!("sqlite://{}", file.display()))
+    let store = SqliteStore::open_file(&file)
+        .await
+        .with_context(|| format!("opening the database {}", file.display()))?;
+    Ok((store, file.display().to_string()))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let url = database_url(&args)?;
-    let store = SqliteStore::open(&url)
-        .await
-        .with_context(|| format!("opening the database {url}"))?;
+    let (store, database) = open_store(&args).await?;
     let config = Config {
         default_compatibility: args.default_compatibility,
         max_body_bytes: args.max_body_bytes,
@@ -84,7 +88,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    tracing::info!(%address, database = %url, "stele-registry listening");
+    tracing::info!(%address, %database, "stele-registry listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -397,7 +397,7 @@ pub async fn register(
         };
         match state.store.register(new).await {
             Ok(row) => return Ok(row),
-            Err(StoreError::Conflict(Conflict::LatestChanged)) => continue,
+            Err(StoreError::Conflict(Conflict::LatestChanged | Conflict::Raced)) => continue,
             Err(StoreError::Conflict(Conflict::IdTaken(id))) => {
                 return Err(ApiError::OperationNotPermitted(format!(
                     "Overwrite new schema with id {id} in context . is not permitted."

@@ -63,7 +63,8 @@ fn terminate(mut child: Child) {
 #[tokio::test]
 async fn the_binary_serves_stops_and_keeps_its_data() {
     let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("nested").join("data");
+    // A space and a `#` would break a URL; the data directory is a plain path.
+    let data_dir = dir.path().join("nested dir #1").join("data");
     let addr = free_port();
     let child = spawn(addr, &data_dir).await;
     assert_eq!(send(addr, "GET", "/", None, &[]).await.status, 200);
@@ -86,6 +87,32 @@ async fn the_binary_serves_stops_and_keeps_its_data() {
     let by_id = send(addr, "GET", "/schemas/ids/1", None, &[]).await;
     assert_eq!(by_id.status, 200);
     terminate(child);
+}
+
+#[tokio::test]
+async fn environment_and_defaults_configure_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let mut child = Command::new(BINARY)
+        .current_dir(dir.path())
+        .env("STELE_LISTEN", addr.to_string())
+        .env("STELE_DEFAULT_COMPATIBILITY", "full_transitive")
+        .env("STELE_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(addr).await.is_err() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let config = send(addr, "GET", "/config", None, &[]).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        config.json(),
+        json!({"compatibilityLevel": "FULL_TRANSITIVE"})
+    );
+    assert!(dir.path().join("stele-data").join("registry.db").exists());
 }
 
 #[test]

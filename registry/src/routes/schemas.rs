@@ -34,7 +34,7 @@ pub async fn by_id(
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id).await?;
     let subject = params.get("subject");
-    let fetch_max_id = params.flag("fetchMaxId");
+    let fetch_max_id = params.flag_any(&["fetchMaxId", "fetch_max_id"]);
     if subject.is_none() && !fetch_max_id {
         return Ok(json_bytes(cached.by_id_body.clone()));
     }

@@ -119,6 +119,9 @@ pub enum Conflict {
     IdTaken(SchemaId),
     /// The explicit version already exists in the subject.
     VersionTaken(Version),
+    /// A concurrent write took a unique key first (another node, or another connection);
+    /// checking again and retrying is safe.
+    Raced,
 }
 
 /// What went wrong in the store.
@@ -140,6 +143,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> StoreError {
         match error {
             sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(Conflict::Raced)
+            }
             other => StoreError::Backend(Box::new(other)),
         }
     }

@@ -9,6 +9,7 @@
 //! SQL uses `$N` placeholders and runtime `query_as`, so it carries over to PostgreSQL.
 //! Not here: several processes sharing one file safely at high write rates (use PostgreSQL).
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -46,7 +47,17 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path`) and runs the
     /// embedded migrations.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
+        SqliteStore::open_with(SqliteConnectOptions::from_str(url)?).await
+    }
+
+    /// Opens (creating if needed) the database file at `path`; unlike a URL, any file name
+    /// works (spaces, `?`, `#`).
+    pub async fn open_file(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(SqliteConnectOptions::new().filename(path)).await
+    }
+
+    async fn open_with(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
