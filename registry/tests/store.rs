@@ -127,7 +127,7 @@ async fn deletes_references_and_settings() {
     assert_eq!(stored.metadata, Some(json!({"properties": {"k": "v"}})));
     assert_eq!(
         store.referrers("base", Version(1)).await.unwrap(),
-        [user.clone()]
+        std::slice::from_ref(&user)
     );
 
     store.mark_deleted("user", &[Version(1)]).await.unwrap();
