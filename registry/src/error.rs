@@ -87,6 +87,9 @@ pub enum ApiError {
     /// 400: the body is not JSON, or has wrong types for known fields.
     #[error("{0}")]
     BadRequest(String),
+    /// 422 when a request needs a body and has none (Jersey's `@NotNull`).
+    #[error("The request body may not be empty")]
+    MissingBody,
     /// 404 for paths nobody routes (Jersey's generic answer).
     #[error("HTTP 404 Not Found")]
     UnknownPath,
@@ -134,6 +137,7 @@ impl ApiError {
             E::InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
             E::InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
             E::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
+            E::MissingBody => (StatusCode::UNPROCESSABLE_ENTITY, 422),
             E::UnknownPath => (StatusCode::NOT_FOUND, 404),
             E::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
             E::NotAcceptable => (StatusCode::NOT_ACCEPTABLE, 406),

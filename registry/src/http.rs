@@ -62,7 +62,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ConfluentJson<T> {
                 }
             })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::BadRequest("request body is empty".into()));
+            return Err(ApiError::MissingBody);
         }
         serde_json::from_slice(&bytes)
             .map(ConfluentJson)

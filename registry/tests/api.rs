@@ -464,6 +464,10 @@ async fn error_bodies_are_confluent_shaped() {
         .await
         .assert_error(400, 400);
     server
+        .post("/subjects/s/versions", "")
+        .await
+        .assert_error(422, 422);
+    server
         .post("/subjects/s/versions", r#"{"schema": 42}"#)
         .await
         .assert_error(400, 400);
