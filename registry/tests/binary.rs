@@ -202,6 +202,43 @@ async fn environment_and_defaults_configure_the_binary() {
     assert!(dir.path().join("stele-data").join("registry.db").exists());
 }
 
+/// The real confluent-kafka-python client (registry calls, Avro and JSON Schema serializers)
+/// against the binary: `tests/python/round_trip.py`. Runs where Python has
+/// `confluent-kafka[avro,schemaregistry]` installed; elsewhere it says so and checks nothing,
+/// unless `STELE_REQUIRE_PYTHON_CLIENT=1` makes a missing client a failure (for CI).
+#[tokio::test]
+async fn python_client_round_trip() {
+    let probe = Command::new("python3")
+        .args(["-c", "import confluent_kafka.schema_registry.avro, httpx"])
+        .output();
+    let available = probe.is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("STELE_REQUIRE_PYTHON_CLIENT").is_none(),
+            "STELE_REQUIRE_PYTHON_CLIENT is set but confluent-kafka is not importable"
+        );
+        eprintln!("python_client_round_trip: confluent-kafka for Python is not installed; not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let child = spawn(addr, dir.path()).await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/round_trip.py");
+    // The registry is another process, so blocking this thread is harmless.
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(format!("http://{addr}"))
+        .output()
+        .unwrap();
+    terminate(child);
+    assert!(
+        output.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn postgres_urls_are_refused_clearly() {
     let output = Command::new(BINARY)
