@@ -76,7 +76,8 @@ async fn prefetch(state: &AppState, references: &[Reference]) -> Result<Prefetch
     Ok(Prefetched(fetched))
 }
 
-/// Parses `text` with its references resolved from the store.
+/// Parses `text` with its references resolved from the store. Parsing runs on the blocking
+/// pool: a multi-megabyte schema must not stall the workers serving the hot read path.
 async fn parse(
     state: &AppState,
     format: Format,
@@ -91,8 +92,18 @@ async fn parse(
             Prefetched(HashMap::new())
         }
     };
-    let deps = stele_engine::resolve(references, &prefetched)?;
-    Schema::parse(format, text, &deps, ParseOptions { normalize })
+    let text = text.to_string();
+    let references = references.to_vec();
+    let parsing = tokio::task::spawn_blocking(move || {
+        let deps = stele_engine::resolve(&references, &prefetched)?;
+        Schema::parse(format, &text, &deps, ParseOptions { normalize })
+    });
+    parsing.await.unwrap_or_else(|join_error| {
+        Err(stele_engine::ParseError::new(
+            stele_engine::ParseErrorKind::Unsupported,
+            format!("the parser failed unexpectedly: {join_error}"),
+        ))
+    })
 }
 
 /// The schema with this id, from the cache or the store.
@@ -279,7 +290,7 @@ fn message(finding: &Finding) -> String {
 /// versions only) at `level`; returns one message per finding.
 async fn incompatibilities(
     state: &AppState,
-    candidate: &Schema,
+    candidate: &Arc<Schema>,
     new_version: i32,
     previous: &[&VersionRow],
     level: Level,
@@ -296,22 +307,28 @@ async fn incompatibilities(
     for row in compared {
         parsed.push((row.version.0, parsed_schema(state, row.schema_id).await?));
     }
-    let versioned: Vec<Versioned<'_>> = parsed
-        .iter()
-        .map(|(version, schema)| Versioned {
-            version: *version,
-            schema: schema.as_ref(),
-        })
-        .collect();
-    let report = stele_engine::check(
-        level,
-        Versioned {
-            version: new_version,
-            schema: candidate,
-        },
-        &versioned,
-        CheckOptions::default(),
-    );
+    let candidate = Arc::clone(candidate);
+    let checking = tokio::task::spawn_blocking(move || {
+        let versioned: Vec<Versioned<'_>> = parsed
+            .iter()
+            .map(|(version, schema)| Versioned {
+                version: *version,
+                schema: schema.as_ref(),
+            })
+            .collect();
+        stele_engine::check(
+            level,
+            Versioned {
+                version: new_version,
+                schema: &candidate,
+            },
+            &versioned,
+            CheckOptions::default(),
+        )
+    });
+    let report = checking
+        .await
+        .map_err(|e| ApiError::Internal(format!("the compatibility check failed: {e}")))?;
     Ok(report.findings.iter().map(message).collect())
 }
 

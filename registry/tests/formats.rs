@@ -154,3 +154,34 @@ async fn json_schema_round_trip() {
         .json();
     assert_eq!(invalid["is_compatible"], false);
 }
+
+#[tokio::test]
+async fn hostile_schemas_are_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path()).await;
+    let depth = 10_000;
+    let avro = format!(
+        "{}\"long\"{}",
+        r#"{"type":"array","items":"#.repeat(depth),
+        "}".repeat(depth)
+    );
+    let json_schema = format!(
+        "{}{{}}{}",
+        r#"{"type":"object","properties":{"a":"#.repeat(depth),
+        "}}".repeat(depth)
+    );
+    let proto = format!(
+        "syntax = \"proto3\";\n{}{}",
+        "message M { ".repeat(depth),
+        "}".repeat(depth)
+    );
+    for (schema_type, text) in [("AVRO", avro), ("JSON", json_schema), ("PROTOBUF", proto)] {
+        let body = json!({"schema": text, "schemaType": schema_type}).to_string();
+        server
+            .post("/subjects/deep/versions", &body)
+            .await
+            .assert_error(422, 42201);
+    }
+    // The server is still there.
+    assert_eq!(server.get("/").await.status, 200);
+}
