@@ -366,13 +366,19 @@ fn combinatorial_unions_finish() {
 }
 
 #[test]
-fn lenient_policy_allows_open_model_growth() {
+fn lenient_policy_allows_open_model_growth_but_not_new_required_properties() {
     let writer = parse_ok(r#"{"type":"object","properties":{"a":{"type":"string"}}}"#);
     let reader = parse_ok(
         r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"additionalProperties":false}"#,
     );
     assert_eq!(issues(&reader, &writer, Policy::Strict).len(), 2);
     assert!(issues(&reader, &writer, Policy::Lenient).is_empty());
+    let required = parse_ok(
+        r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"required":["b"]}"#,
+    );
+    let found = issues(&required, &writer, Policy::Lenient);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].rule, rules::JSON_REQUIRED_PROPERTY_ADDED);
 }
 
 #[test]
@@ -422,6 +428,15 @@ fn deepest_allowed_nesting_fits_a_small_stack() {
         let writer = parse_ok(&nested);
         let reader = parse_ok(&nested.replace("string", "integer"));
         assert_eq!(issues(&reader, &writer, Policy::Strict).len(), 1);
+        // `items` and `allOf` nesting, the other deep shapes.
+        for (open, close) in [(r#"{"items":"#, "}"), (r#"{"allOf":["#, "]}")] {
+            let levels = if close == "}" { 126 } else { 62 };
+            let deep =
+                |inner: &str| format!("{}{inner}{}", open.repeat(levels), close.repeat(levels));
+            let writer = parse_ok(&deep(r#"{"type":"string"}"#));
+            let reader = parse_ok(&deep(r#"{"type":"integer"}"#));
+            assert!(!issues(&reader, &writer, Policy::Strict).is_empty());
+        }
     });
 }
 
@@ -469,4 +484,94 @@ fn long_reference_chains_fit_a_small_stack() {
         let reader = parse_ok(&text.replace(r#"{"type":"string"}"#, r#"{"type":"integer"}"#));
         assert_eq!(issues(&reader, &writer, Policy::Strict).len(), 1);
     });
+}
+
+#[test]
+fn odd_top_level_values_are_handled() {
+    // Booleans are schemas; other scalars and arrays are not.
+    let anything = parse_ok("true");
+    let nothing = parse_ok("false");
+    assert!(issues(&anything, &nothing, Policy::Strict).is_empty());
+    assert_eq!(issues(&nothing, &anything, Policy::Strict).len(), 1);
+    for text in ["null", "123", "[]", r#""x""#, "{} {}", "\u{feff}{}"] {
+        let err = parse_err(text);
+        assert!(
+            matches!(err.kind, ParseErrorKind::Syntax | ParseErrorKind::Invalid),
+            "{text}: {err}"
+        );
+    }
+    let err = parse_err(r#"{"$schema": 7}"#);
+    assert_eq!(err.path.as_deref(), Some("#/$schema"));
+}
+
+#[test]
+fn property_names_are_escaped_in_paths() {
+    let writer = parse_ok(r#"{"properties":{"a/b~c":{"type":"string"}}}"#);
+    let reader = parse_ok(r#"{"properties":{"a/b~c":{"type":"integer"}}}"#);
+    let found = issues(&reader, &writer, Policy::Strict);
+    assert_eq!(found[0].path, "#/properties/a~1b~0c");
+    assert!(
+        found[0].detail.starts_with("`a/b~c` changed type"),
+        "{}",
+        found[0].detail
+    );
+}
+
+#[test]
+fn references_between_dependencies_resolve() {
+    let deps = [
+        Dependency::new(
+            "address.json",
+            r#"{"type":"object","properties":{"city":{"type":"string"}}}"#,
+        ),
+        Dependency::new(
+            "customer.json",
+            r#"{"type":"object","properties":{"home":{"$ref":"address.json"}}}"#,
+        ),
+    ];
+    let text = r#"{"$id":"https://example.com/schemas/order.json","properties":{"customer":{"$ref":"customer.json"}}}"#;
+    let writer = parse(text, &deps, ParseOptions::default()).expect("parses");
+    let mut changed = deps.clone();
+    changed[0] = Dependency::new(
+        "address.json",
+        r#"{"type":"object","properties":{"city":{"type":"string"},"zip":{"type":"string"}},"required":["zip"]}"#,
+    );
+    let reader = parse(text, &changed, ParseOptions::default()).expect("parses");
+    let found = issues(&reader, &writer, Policy::Strict);
+    let got: Vec<(&str, &str)> = found
+        .iter()
+        .map(|i| (i.rule.as_str(), i.path.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "JSON_REQUIRED_PROPERTY_ADDED",
+            "#/properties/customer/properties/home/properties/zip"
+        )]
+    );
+}
+
+#[test]
+fn many_tiny_properties_are_all_checked() {
+    // About 500,000 properties in 6 MB: every one is compared, the last one included.
+    let count = 500_000;
+    let props: Vec<String> = (0..count).map(|i| format!(r#""p{i}":{{}}"#)).collect();
+    let text = format!(
+        r#"{{"type":"object","properties":{{{}}}}}"#,
+        props.join(",")
+    );
+    assert!(text.len() > 5_000_000, "{}", text.len());
+    let started = Instant::now();
+    let writer = parse_ok(&text);
+    let last = format!(r#""p{}":{{}}"#, count - 1);
+    let reader =
+        parse_ok(&text.replace(&last, &format!(r#""p{}":{{"type":"string"}}"#, count - 1)));
+    let found = issues(&reader, &writer, Policy::Strict);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, format!("#/properties/p{}", count - 1));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
 }
