@@ -39,21 +39,20 @@ pub async fn delete_version(
     permanent: bool,
 ) -> Result<i32, ApiError> {
     scopes::ensure_writable(state, subject).await?;
+    // Confluent resolves the version among soft-deleted ones too, so deleting `latest` when
+    // the latest is already soft-deleted answers 40406 rather than reaching further back.
     let versions = state.store.versions(subject).await?;
-    if versions.is_empty() || (!permanent && versions.iter().all(|v| v.deleted)) {
+    if versions.is_empty() {
         return Err(ApiError::SubjectNotFound(subject.to_string()));
     }
     let row = match spec {
-        VersionSpec::Latest => versions
-            .iter()
-            .rev()
-            .find(|v| permanent || !v.deleted)
-            .ok_or_else(|| ApiError::VersionNotFound("latest".into()))?,
-        VersionSpec::Number(n) => versions
-            .iter()
-            .find(|v| v.version.0 == n)
-            .ok_or_else(|| ApiError::VersionNotFound(n.to_string()))?,
-    };
+        VersionSpec::Latest => versions.last(),
+        VersionSpec::Number(n) => versions.iter().find(|v| v.version.0 == n),
+    }
+    .ok_or_else(|| match spec {
+        VersionSpec::Latest => ApiError::VersionNotFound("latest".into()),
+        VersionSpec::Number(n) => ApiError::VersionNotFound(n.to_string()),
+    })?;
     match (permanent, row.deleted) {
         (false, true) => {
             return Err(ApiError::VersionSoftDeleted(

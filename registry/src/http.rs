@@ -104,6 +104,11 @@ pub fn raw_text(text: String) -> Response {
 pub struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// Parameters holding just one true flag, for internal lookups.
+    pub fn with_flag(name: &str) -> Params {
+        Params(vec![(name.to_string(), "true".to_string())])
+    }
+
     /// A flag; `aliases` are other spellings clients send for it.
     pub fn flag(&self, name: &str) -> bool {
         self.get(name)

@@ -233,7 +233,11 @@ async fn delete_sequences_use_confluent_codes() {
     server
         .delete("/subjects/s/versions/9")
         .await
-        .assert_error(404, 40401);
+        .assert_error(404, 40402);
+    server
+        .delete("/subjects/s/versions/latest")
+        .await
+        .assert_error(404, 40406);
     assert_eq!(
         server.get("/subjects?deletedOnly=true").await.json(),
         json!(["s"])

@@ -72,7 +72,9 @@ pub async fn register(
     }))
 }
 
-/// The versions of `subject` a read may see: live ones, plus soft-deleted with `deleted`.
+/// The versions of `subject` a read may see: live ones, plus soft-deleted with `deleted`,
+/// or only soft-deleted with `deletedOnly`. 40401 when the subject has no version at all in
+/// that view (a `deletedOnly` view of a live subject is just empty).
 async fn visible(
     state: &AppState,
     subject: &str,
@@ -80,10 +82,11 @@ async fn visible(
 ) -> Result<Vec<VersionRow>, ApiError> {
     let deleted = params.flag("deleted");
     let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
-    let versions: Vec<VersionRow> = state
-        .store
-        .versions(subject)
-        .await?
+    let all = state.store.versions(subject).await?;
+    if !all.iter().any(|v| deleted || deleted_only || !v.deleted) {
+        return Err(ApiError::SubjectNotFound(subject.to_string()));
+    }
+    Ok(all
         .into_iter()
         .filter(|v| {
             if deleted_only {
@@ -92,11 +95,7 @@ async fn visible(
                 deleted || !v.deleted
             }
         })
-        .collect();
-    if versions.is_empty() {
-        return Err(ApiError::SubjectNotFound(subject.to_string()));
-    }
-    Ok(versions)
+        .collect())
 }
 
 /// `GET /subjects/{subject}/versions`.
@@ -158,7 +157,8 @@ pub async fn referenced_by(
     Path((subject, version)): Path<(String, String)>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
-    let (row, _) = resolve(&state, &subject, &version, &params).await?;
+    // Confluent resolves the referenced version including soft-deleted ones.
+    let (row, _) = resolve(&state, &subject, &version, &Params::with_flag("deleted")).await?;
     let deleted = params.flag("deleted");
     let mut ids: Vec<i32> = state
         .store
