@@ -324,6 +324,22 @@ fn choose_media_type(headers: &HeaderMap) -> Option<&'static str> {
     best.map(|(media, _)| media)
 }
 
+/// Logs each request with its status and duration (`debug`; server errors at `warn`).
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if response.status().is_server_error() {
+        tracing::warn!(%method, %path, status, elapsed_ms, "request failed");
+    } else {
+        tracing::debug!(%method, %path, status, elapsed_ms, "request");
+    }
+    response
+}
+
 /// Jersey's answer for a path nobody routes.
 pub async fn unknown_path() -> ApiError {
     ApiError::UnknownPath

@@ -82,4 +82,5 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(routes)
         .layer(middleware::from_fn(http::strip_trailing_slash))
         .layer(middleware::from_fn(http::negotiate))
+        .layer(middleware::from_fn(http::log_request))
 }
