@@ -391,6 +391,10 @@ async fn read_only_mode_blocks_writes_but_not_reregistration() {
     assert_eq!(server.register("s", USER_V1).await, 1);
     server.delete("/subjects/s").await.assert_error(422, 42205);
     server
+        .put("/config/s", r#"{"compatibility":"NONE"}"#)
+        .await
+        .assert_error(422, 42205);
+    server
         .put("/mode/s", r#"{"mode":"SIDEWAYS"}"#)
         .await
         .assert_error(422, 42204);
@@ -410,6 +414,22 @@ async fn read_only_mode_blocks_writes_but_not_reregistration() {
         .delete("/subjects/s/versions/1")
         .await
         .assert_error(422, 42205);
+    server
+        .put("/config", r#"{"compatibility":"NONE"}"#)
+        .await
+        .assert_error(422, 42205);
+    // Mode changes stay possible, or nobody could leave read-only mode.
+    assert_eq!(
+        server.delete("/mode").await.json(),
+        json!({"mode": "READONLY_OVERRIDE"})
+    );
+    assert_eq!(
+        server
+            .put("/config", r#"{"compatibility":"NONE"}"#)
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]

@@ -31,11 +31,23 @@ pub async fn put_global(
     State(state): State<AppState>,
     ConfluentJson(body): ConfluentJson<ConfigBody>,
 ) -> Result<Reply<Value>, ApiError> {
+    ensure_global_writable(&state).await?;
     Ok(Reply(update(&state, GLOBAL_SCOPE, body).await?))
+}
+
+/// Refuses global config changes while the registry as a whole is read-only (42205).
+async fn ensure_global_writable(state: &AppState) -> Result<(), ApiError> {
+    if scopes::effective_mode(state, None).await?.is_read_only() {
+        return Err(ApiError::OperationNotPermitted(
+            "The registry is in read-only mode".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `DELETE /config`: resets the global config; answers the one in force before.
 pub async fn delete_global(State(state): State<AppState>) -> Result<Reply<Value>, ApiError> {
+    ensure_global_writable(&state).await?;
     let before = scopes::effective_config(&state, None).await?;
     state.store.delete_config(GLOBAL_SCOPE).await?;
     Ok(Reply(config_for_get(&before)))
@@ -66,6 +78,7 @@ pub async fn put_subject(
     ConfluentJson(body): ConfluentJson<ConfigBody>,
 ) -> Result<Reply<Value>, ApiError> {
     check_subject(&subject)?;
+    scopes::ensure_writable(&state, &subject).await?;
     Ok(Reply(update(&state, &subject, body).await?))
 }
 
@@ -74,6 +87,7 @@ pub async fn delete_subject(
     State(state): State<AppState>,
     Path(subject): Path<String>,
 ) -> Result<Reply<Value>, ApiError> {
+    scopes::ensure_writable(&state, &subject).await?;
     let deleted = state
         .store
         .delete_config(&subject)
