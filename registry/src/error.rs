@@ -81,6 +81,9 @@ pub enum ApiError {
     /// 42208: reserved or malformed subject name.
     #[error("The specified subject '{0}' is not a valid.")]
     InvalidSubject(String),
+    /// 42209: the schema text is over the engine's size limit.
+    #[error("Register operation failed because schema is too large")]
+    SchemaTooLarge,
     /// 42210: `ruleSet` is not a rule set.
     #[error("{0}")]
     InvalidRuleSet(String),
@@ -135,6 +138,7 @@ impl ApiError {
             E::OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),
             E::ReferenceExists(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),
             E::InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
+            E::SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
             E::InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
             E::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
             E::MissingBody => (StatusCode::UNPROCESSABLE_ENTITY, 422),

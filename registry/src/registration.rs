@@ -216,6 +216,9 @@ pub async fn prepare(
         None => Format::Avro,
     };
     let mut text = request.schema.clone().unwrap_or_default();
+    if text.len() > stele_engine::format::MAX_SCHEMA_BYTES {
+        return Err(ApiError::SchemaTooLarge);
+    }
     let mut references = Vec::new();
     for entity in request.references.iter().flatten() {
         references.push(Reference {
