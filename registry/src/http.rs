@@ -6,7 +6,7 @@
 //! Left out: authentication and the `/contexts/{ctx}/...` path rewriting.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::middleware::Next;
@@ -67,6 +67,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ConfluentJson<T> {
         serde_json::from_slice(&bytes)
             .map(ConfluentJson)
             .map_err(|e| ApiError::BadRequest(e.to_string()))
+    }
+}
+
+/// Path parameters, percent-decoded by axum (so `a%2Fb` is the subject `a/b`); a segment
+/// that does not decode (invalid UTF-8) is a Confluent-shaped 400, not axum's plain text.
+#[derive(Debug)]
+pub struct ConfluentPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ConfluentPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ConfluentPath(value))
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))
     }
 }
 

@@ -513,6 +513,11 @@ async fn error_bodies_are_confluent_shaped() {
         .post("/subjects/__GLOBAL/versions", &register_body(USER_V1))
         .await
         .assert_error(422, 42208);
+    server
+        .post("/subjects/a%07b/versions", &register_body(USER_V1))
+        .await
+        .assert_error(422, 42208);
+    server.get("/subjects/%FF/versions").await.assert_error(400, 400);
     let wrong_type = send(
         server.addr,
         "POST",

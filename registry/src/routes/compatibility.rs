@@ -1,18 +1,18 @@
 //! `/compatibility`: would this schema be accepted? The engine's findings become the
 //! `messages` list with `verbose=true`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::AppState;
 use crate::entities::{CompatibilityAnswer, RegisterRequest};
 use crate::error::ApiError;
-use crate::http::{ConfluentJson, Params, Reply, VersionSpec};
+use crate::http::{ConfluentJson, ConfluentPath, Params, Reply, VersionSpec};
 use crate::registration;
 
 /// `POST /compatibility/subjects/{subject}/versions/{version}`: against exactly that version.
 pub async fn against_version(
     State(state): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<CompatibilityAnswer>, ApiError> {
@@ -32,7 +32,7 @@ pub async fn against_version(
 /// `POST /compatibility/subjects/{subject}/versions`: the check registration would make.
 pub async fn against_all(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<CompatibilityAnswer>, ApiError> {

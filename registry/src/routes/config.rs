@@ -2,12 +2,12 @@
 //! `compatibilityLevel`, `PUT` (request and response) spells it `compatibility`; clients
 //! depend on the asymmetry.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::{ConfluentJson, Params, Reply, check_subject};
+use crate::http::{ConfluentJson, ConfluentPath, Params, Reply, check_subject};
 use crate::scopes::{self, config_for_get, validate_config_update};
 use crate::store::{ConfigBody, GLOBAL_SCOPE};
 
@@ -56,7 +56,7 @@ pub async fn delete_global(State(state): State<AppState>) -> Result<Reply<Value>
 /// `GET /config/{subject}`: 40408 without a subject-level config unless `defaultToGlobal`.
 pub async fn get_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Value>, ApiError> {
     if params.flag("defaultToGlobal") {
@@ -74,7 +74,7 @@ pub async fn get_subject(
 /// `PUT /config/{subject}`: the subject need not exist yet.
 pub async fn put_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     ConfluentJson(body): ConfluentJson<ConfigBody>,
 ) -> Result<Reply<Value>, ApiError> {
     check_subject(&subject)?;
@@ -85,7 +85,7 @@ pub async fn put_subject(
 /// `DELETE /config/{subject}`: answers the deleted config (40401 when there was none).
 pub async fn delete_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
 ) -> Result<Reply<Value>, ApiError> {
     scopes::ensure_writable(&state, &subject).await?;
     let deleted = state

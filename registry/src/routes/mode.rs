@@ -1,12 +1,12 @@
 //! `/mode`: READWRITE, READONLY, READONLY_OVERRIDE, IMPORT (and FORWARD, global only).
 //! Left out: `recursive` deletes and the `mode.mutability` switch.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 
 use crate::AppState;
 use crate::entities::ModeEntity;
 use crate::error::ApiError;
-use crate::http::{ConfluentJson, Params, Reply, check_subject};
+use crate::http::{ConfluentJson, ConfluentPath, Params, Reply, check_subject};
 use crate::scopes::{self, Mode};
 use crate::store::GLOBAL_SCOPE;
 
@@ -70,7 +70,7 @@ pub async fn delete_global(State(state): State<AppState>) -> Result<Reply<ModeEn
 /// `GET /mode/{subject}`: 40409 without a subject-level mode unless `defaultToGlobal`.
 pub async fn get_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<ModeEntity>, ApiError> {
     match state.store.mode(&subject).await? {
@@ -85,7 +85,7 @@ pub async fn get_subject(
 /// `PUT /mode/{subject}`.
 pub async fn put_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
     ConfluentJson(body): ConfluentJson<ModeEntity>,
 ) -> Result<Reply<ModeEntity>, ApiError> {
@@ -98,7 +98,7 @@ pub async fn put_subject(
 /// `DELETE /mode/{subject}`: answers the deleted mode (40401 when there was none).
 pub async fn delete_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
 ) -> Result<Reply<ModeEntity>, ApiError> {
     let deleted = state
         .store

@@ -1,7 +1,7 @@
 //! `/schemas`: schema types, the schema list, and schemas by id (the serializers' hot path,
 //! served from the cache). Left out: guids, `format=`, `ruleType`, `aliases`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use stele_engine::Format;
 
@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::cache::CachedSchema;
 use crate::entities::{SchemaById, SubjectSchema, SubjectVersion};
 use crate::error::ApiError;
-use crate::http::{Params, Reply, json_bytes, parse_schema_id, raw_text};
+use crate::http::{ConfluentPath, Params, Reply, json_bytes, parse_schema_id, raw_text};
 use crate::registration::stored_schema;
 use crate::store::{SchemaId, VersionRow};
 use std::sync::Arc;
@@ -29,7 +29,7 @@ async fn find(state: &AppState, id: &str) -> Result<Arc<CachedSchema>, ApiError>
 /// `GET /schemas/ids/{id}`: the schema, even when every version using it is soft-deleted.
 pub async fn by_id(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfluentPath(id): ConfluentPath<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id).await?;
@@ -96,7 +96,7 @@ pub async fn list(
 /// `GET /schemas/ids/{id}/schema`: the raw text.
 pub async fn raw_by_id(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfluentPath(id): ConfluentPath<String>,
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id).await?;
     Ok(raw_text(cached.stored.schema.clone()))
@@ -116,7 +116,7 @@ async fn usages(state: &AppState, id: &str, params: &Params) -> Result<Vec<Versi
 /// `GET /schemas/ids/{id}/subjects`.
 pub async fn subjects_of(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfluentPath(id): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<String>>, ApiError> {
     let mut subjects: Vec<String> = usages(&state, &id, &params)
@@ -131,7 +131,7 @@ pub async fn subjects_of(
 /// `GET /schemas/ids/{id}/versions`.
 pub async fn versions_of(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ConfluentPath(id): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<SubjectVersion>>, ApiError> {
     let versions = usages(&state, &id, &params)

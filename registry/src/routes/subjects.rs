@@ -1,14 +1,16 @@
 //! `/subjects`: list, lookup, register, read and delete versions.
 //! Left out: tags, `deletedAsNegative`, `format=`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use crate::AppState;
 use crate::deletion;
 use crate::entities::{RegisterRequest, Registered, SubjectSchema};
 use crate::error::ApiError;
-use crate::http::{ConfluentJson, Params, Reply, VersionSpec, check_subject, raw_text};
+use crate::http::{
+    ConfluentJson, ConfluentPath, Params, Reply, VersionSpec, check_subject, raw_text,
+};
 use crate::registration::{self, stored_schema};
 use crate::store::VersionRow;
 
@@ -42,7 +44,7 @@ pub async fn list(
 /// `POST /subjects/{subject}`: which version of the subject is this schema?
 pub async fn lookup(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
@@ -61,7 +63,7 @@ pub async fn lookup(
 /// `POST /subjects/{subject}/versions`: register (idempotent).
 pub async fn register(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<Registered>, ApiError> {
@@ -101,7 +103,7 @@ async fn visible(
 /// `GET /subjects/{subject}/versions`.
 pub async fn versions(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
     let versions = visible(&state, &subject, &params).await?;
@@ -134,7 +136,7 @@ async fn resolve(
 /// `GET /subjects/{subject}/versions/{version}`.
 pub async fn version(
     State(state): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
     let (_, entity) = resolve(&state, &subject, &version, &params).await?;
@@ -144,7 +146,7 @@ pub async fn version(
 /// `GET /subjects/{subject}/versions/{version}/schema`: the raw text.
 pub async fn raw_version(
     State(state): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Response, ApiError> {
     let (_, entity) = resolve(&state, &subject, &version, &params).await?;
@@ -154,7 +156,7 @@ pub async fn raw_version(
 /// `GET /subjects/{subject}/versions/{version}/referencedby`: ids of referencing schemas.
 pub async fn referenced_by(
     State(state): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
     // Confluent resolves the referenced version including soft-deleted ones.
@@ -177,7 +179,7 @@ pub async fn referenced_by(
 /// every `key`/`value` pair given (paired by position).
 pub async fn by_metadata(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
     let wanted: Vec<(&str, &str)> = params.all("key").zip(params.all("value")).collect();
@@ -211,7 +213,7 @@ pub async fn by_metadata(
 /// `DELETE /subjects/{subject}`: soft, or with `permanent=true` for good.
 pub async fn delete_subject(
     State(state): State<AppState>,
-    Path(subject): Path<String>,
+    ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
     let deleted = deletion::delete_subject(&state, &subject, params.flag("permanent")).await?;
@@ -221,7 +223,7 @@ pub async fn delete_subject(
 /// `DELETE /subjects/{subject}/versions/{version}`.
 pub async fn delete_version(
     State(state): State<AppState>,
-    Path((subject, version)): Path<(String, String)>,
+    ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<i32>, ApiError> {
     let spec = VersionSpec::parse(&version)?;
