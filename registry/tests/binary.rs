@@ -209,7 +209,7 @@ async fn environment_and_defaults_configure_the_binary() {
 #[tokio::test]
 async fn python_client_round_trip() {
     let probe = Command::new("python3")
-        .args(["-c", "import confluent_kafka.schema_registry.avro, httpx"])
+        .args(["-c", "import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema"])
         .output();
     let available = probe.is_ok_and(|output| output.status.success());
     if !available {

@@ -181,7 +181,7 @@ async fn schema_id_for(
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
         .bind(&reference.name)
         .bind(&reference.subject)
         .bind(reference.version)
