@@ -517,7 +517,10 @@ async fn error_bodies_are_confluent_shaped() {
         .post("/subjects/a%07b/versions", &register_body(USER_V1))
         .await
         .assert_error(422, 42208);
-    server.get("/subjects/%FF/versions").await.assert_error(400, 400);
+    server
+        .get("/subjects/%FF/versions")
+        .await
+        .assert_error(400, 400);
     let wrong_type = send(
         server.addr,
         "POST",
@@ -728,4 +731,25 @@ async fn schema_listing_metadata_search_and_contexts() {
     );
     assert_eq!(server.get("/v1/metadata/version").await.status, 200);
     assert_eq!(server.get("/v1/metadata/id").await.status, 200);
+}
+
+/// An empty `schema` reuses the latest version's schema: Confluent's metadata-only update.
+#[tokio::test]
+async fn empty_schema_updates_metadata_only() {
+    let (_dir, server) = server().await;
+    server
+        .post("/subjects/s/versions", &register_body(""))
+        .await
+        .assert_error(422, 42201);
+    server.register("s", USER_V1).await;
+    let update = json!({"schema": "", "metadata": {"properties": {"owner": "team-b"}}}).to_string();
+    let updated = server.post("/subjects/s/versions", &update).await;
+    assert_eq!(updated.json(), json!({"id": 2}), "{}", updated.body);
+    let latest = server.get("/subjects/s/versions/latest").await.json();
+    assert_eq!(latest["version"], 2);
+    assert_eq!(latest["metadata"]["properties"]["owner"], "team-b");
+    assert_eq!(
+        latest["schema"],
+        server.get("/subjects/s/versions/1").await.json()["schema"]
+    );
 }
