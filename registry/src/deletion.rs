@@ -115,3 +115,24 @@ pub async fn delete_subject(
     }
     Ok(targets.iter().map(|v| v.version.0).collect())
 }
+
+/// Permanently removes every soft-deleted version in scope (one subject, or all when
+/// `subject` is `None`), as Confluent does before a scope enters IMPORT mode so that imported
+/// ids and versions cannot collide with leftovers. Referenced leftovers refuse it (42206).
+pub async fn purge_soft_deleted(state: &AppState, subject: Option<&str>) -> Result<(), ApiError> {
+    let leftovers: Vec<VersionRow> = state
+        .store
+        .all_versions()
+        .await?
+        .into_iter()
+        .filter(|v| v.deleted && subject.is_none_or(|s| s == v.subject))
+        .collect();
+    for row in &leftovers {
+        ensure_unreferenced(state, row, true, false).await?;
+    }
+    for row in leftovers.iter().rev() {
+        state.store.erase(&row.subject, &[row.version]).await?;
+        state.cache.invalidate(row.schema_id);
+    }
+    Ok(())
+}

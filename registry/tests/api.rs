@@ -466,6 +466,26 @@ async fn import_mode_takes_explicit_ids_and_versions() {
         .post("/subjects/t/versions", &clash)
         .await
         .assert_error(422, 42205);
+    // Entering IMPORT clears soft-deleted leftovers; `force` allows live subjects.
+    server.put("/mode/t", r#"{"mode":"READWRITE"}"#).await;
+    server.register("v", USER_V1).await;
+    server.delete("/subjects/v").await;
+    assert_eq!(
+        server.put("/mode/v", r#"{"mode":"IMPORT"}"#).await.json(),
+        json!({"mode": "IMPORT"})
+    );
+    server
+        .get("/subjects/v/versions?deleted=true")
+        .await
+        .assert_error(404, 40401);
+    assert_eq!(
+        server
+            .put("/mode/s?force=true", r#"{"mode":"IMPORT"}"#)
+            .await
+            .json(),
+        json!({"mode": "IMPORT"})
+    );
+    server.delete("/mode/s").await;
     // New ids continue after the highest one.
     server.put("/mode/t", r#"{"mode":"READWRITE"}"#).await;
     assert_eq!(server.register("u", USER_V2).await, 101);

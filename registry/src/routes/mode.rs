@@ -4,6 +4,7 @@
 use axum::extract::State;
 
 use crate::AppState;
+use crate::deletion;
 use crate::entities::ModeEntity;
 use crate::error::ApiError;
 use crate::http::{ConfluentJson, ConfluentPath, Params, Reply, check_subject};
@@ -17,7 +18,8 @@ fn reply(mode: Mode) -> Reply<ModeEntity> {
 }
 
 /// Validates a requested mode; switching to IMPORT needs no live subjects in scope unless
-/// `force=true` (Confluent: "Cannot import since found existing subjects").
+/// `force=true` (Confluent: "Cannot import since found existing subjects"), and clears the
+/// scope's soft-deleted leftovers.
 async fn requested(
     state: &AppState,
     body: ModeEntity,
@@ -40,6 +42,9 @@ async fn requested(
                 "Cannot import since found existing subjects".into(),
             ));
         }
+    }
+    if mode == Mode::Import {
+        deletion::purge_soft_deleted(state, subject).await?;
     }
     Ok(mode)
 }
