@@ -1,4 +1,86 @@
 //! Stele's registry service: the Confluent Schema Registry REST API over the engine.
 //!
-//! Only the crate boundary exists so far; the service itself is tracked as its own issue
-//! (the registry issue). Nothing here is used yet.
+//! [`app`] builds the whole HTTP API as an axum [`Router`] over an [`AppState`], so tests can
+//! drive it in-process or on a socket; `main.rs` only reads configuration, opens the store and
+//! serves. Handlers (in `routes/`) extract, call [`registration`] / [`deletion`] / the store,
+//! and return `Result<_, ApiError>`; only `error.rs` knows status codes and Confluent error
+//! codes, and only `store/` contains SQL.
+//!
+//! Not yet here: the PostgreSQL store, contexts, `/schemas` listing, `/subjects/{s}/metadata`,
+//! metrics, authentication.
+
+pub mod cache;
+pub mod deletion;
+pub mod entities;
+pub mod error;
+pub mod http;
+pub mod registration;
+pub mod routes;
+pub mod scopes;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use stele_engine::Level;
+
+use crate::cache::SchemaCache;
+use crate::store::Store;
+
+/// Settings of a running registry that requests can see.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Level used where neither the subject nor the global config sets one.
+    pub default_compatibility: Level,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            default_compatibility: Level::BACKWARD,
+            max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The storage backend.
+    pub store: Arc<dyn Store>,
+    /// Server settings.
+    pub config: Arc<Config>,
+    /// Schemas by id, for the read path.
+    pub cache: Arc<SchemaCache>,
+}
+
+impl AppState {
+    /// State over `store` with `config` and an empty cache.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            cache: Arc::new(SchemaCache::default()),
+        }
+    }
+}
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    let routes = routes::router()
+        .fallback(http::unknown_path)
+        .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state);
+    // Trailing slashes are stripped before routing, so the rewrite wraps the routed service.
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(http::strip_trailing_slash))
+        .layer(middleware::from_fn(http::negotiate))
+        .layer(middleware::from_fn(http::log_request))
+}

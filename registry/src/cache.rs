@@ -1,0 +1,91 @@
+//! In-memory cache of schemas by id: the producers' and consumers' hot path
+//! (`GET /schemas/ids/{id}` once per new id per client) and the parsed schemas that
+//! compatibility checks compare against.
+//!
+//! Schemas never change once they have an id, so entries never go stale; the only
+//! invalidation is a permanent delete, after which an id with no remaining version must stop
+//! resolving. The cache is bounded by a simple count: when full it is emptied, which costs a
+//! few re-reads and needs no eviction bookkeeping.
+//!
+//! Not handled here: a permanent delete made by another node sharing the database (each node
+//! keeps serving the id it cached until restart). Acceptable for SQLite; the PostgreSQL store
+//! will need a notification or a short time-to-live.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::body::Bytes;
+use stele_engine::Schema;
+
+use crate::store::{SchemaId, StoredSchema};
+
+/// Entries kept before the cache starts over.
+const MAX_ENTRIES: usize = 100_000;
+
+/// A stored schema with its `GET /schemas/ids/{id}` answer already serialised.
+#[derive(Debug)]
+pub struct CachedSchema {
+    /// The stored schema.
+    pub stored: StoredSchema,
+    /// The JSON body of `GET /schemas/ids/{id}` without a `subject` parameter.
+    pub by_id_body: Bytes,
+}
+
+/// The cache shared by all requests.
+#[derive(Debug, Default)]
+pub struct SchemaCache {
+    stored: RwLock<HashMap<SchemaId, Arc<CachedSchema>>>,
+    parsed: RwLock<HashMap<SchemaId, Arc<Schema>>>,
+}
+
+impl SchemaCache {
+    /// The cached stored schema, if present.
+    pub fn stored(&self, id: SchemaId) -> Option<Arc<CachedSchema>> {
+        let map = self
+            .stored
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(&id).cloned()
+    }
+
+    /// Remembers a stored schema.
+    pub fn put_stored(&self, entry: Arc<CachedSchema>) {
+        let mut map = self
+            .stored
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(entry.stored.id, entry);
+    }
+
+    /// The cached parsed schema, if present.
+    pub fn parsed(&self, id: SchemaId) -> Option<Arc<Schema>> {
+        let map = self
+            .parsed
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        map.get(&id).cloned()
+    }
+
+    /// Remembers a parsed schema.
+    pub fn put_parsed(&self, id: SchemaId, schema: Arc<Schema>) {
+        let mut map = self
+            .parsed
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.len() >= MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(id, schema);
+    }
+
+    /// Forgets an id after a permanent delete, so it is looked up again.
+    pub fn invalidate(&self, id: SchemaId) {
+        self.stored
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&id);
+    }
+}

@@ -1,0 +1,128 @@
+//! `stele-registry`: reads configuration (flags or `STELE_*` environment variables), opens
+//! the store named by the database URL, runs its migrations, and serves the API until SIGTERM
+//! or ctrl-c, finishing requests in flight.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use stele_engine::Level;
+use stele_registry::store::sqlite::SqliteStore;
+use stele_registry::{AppState, Config, app};
+use tracing_subscriber::EnvFilter;
+
+/// A Confluent-compatible schema registry.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "STELE_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// Directory for the embedded SQLite database (`registry.db`), created if missing.
+    #[arg(long, env = "STELE_DATA_DIR", default_value = "./stele-data")]
+    data_dir: PathBuf,
+    /// Database URL; overrides --data-dir. Only `sqlite://` is supported so far.
+    #[arg(long, env = "STELE_DATABASE_URL")]
+    database: Option<String>,
+    /// Compatibility level used where none is configured.
+    #[arg(long, env = "STELE_DEFAULT_COMPATIBILITY", default_value = "BACKWARD", value_parser = parse_level)]
+    default_compatibility: Level,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "STELE_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_body_bytes: usize,
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    text.parse()
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("STELE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    if let Err(error) = run(Args::parse()).await {
+        eprintln!("error: {error:#}");
+        std::process::exit(2);
+    }
+}
+
+/// Opens the store: `--database`, or the SQLite file under `--data-dir`. Returns it with a
+/// description for logs.
+async fn open_store(args: &Args) -> anyhow::Result<(SqliteStore, String)> {
+    if let Some(url) = &args.database {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            bail!(
+                "PostgreSQL is not supported yet; use a sqlite:// URL or --data-dir for the embedded store"
+            );
+        }
+        if !url.starts_with("sqlite:") {
+            bail!("unsupported database URL `{url}`; expected sqlite://PATH");
+        }
+        let store = SqliteStore::open(url)
+            .await
+            .with_context(|| format!("opening the database {url}"))?;
+        return Ok((store, url.clone()));
+    }
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
+    let file = args.data_dir.join("registry.db");
+    let store = SqliteStore::open_file(&file)
+        .await
+        .with_context(|| format!("opening the database {}", file.display()))?;
+    Ok((store, file.display().to_string()))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let (store, database) = open_store(&args).await?;
+    let config = Config {
+        default_compatibility: args.default_compatibility,
+        max_body_bytes: args.max_body_bytes,
+    };
+    let state = AppState::new(Arc::new(store.clone()), config);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(%address, %database, "stele-registry listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

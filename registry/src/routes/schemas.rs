@@ -1,0 +1,146 @@
+//! `/schemas`: schema types, the schema list, and schemas by id (the serializers' hot path,
+//! served from the cache). Left out: guids, `format=`, `ruleType`, `aliases`.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use stele_engine::Format;
+
+use crate::AppState;
+use crate::cache::CachedSchema;
+use crate::entities::{SchemaById, SubjectSchema, SubjectVersion};
+use crate::error::ApiError;
+use crate::http::{ConfluentPath, Params, Reply, json_bytes, parse_schema_id, raw_text};
+use crate::registration::stored_schema;
+use crate::store::{SchemaId, VersionRow};
+use std::sync::Arc;
+
+/// `GET /schemas/types`.
+pub async fn types() -> Reply<Vec<&'static str>> {
+    Reply(Format::ALL.iter().map(|f| f.as_str()).collect())
+}
+
+async fn find(state: &AppState, id: &str) -> Result<Arc<CachedSchema>, ApiError> {
+    let id = parse_schema_id(id)?;
+    stored_schema(state, SchemaId(id))
+        .await?
+        .ok_or_else(|| ApiError::SchemaNotFound(format!("Schema {id} not found")))
+}
+
+/// `GET /schemas/ids/{id}`: the schema, even when every version using it is soft-deleted.
+pub async fn by_id(
+    State(state): State<AppState>,
+    ConfluentPath(id): ConfluentPath<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let cached = find(&state, &id).await?;
+    let subject = params.get("subject");
+    let fetch_max_id = params.flag_any(&["fetchMaxId", "fetch_max_id"]);
+    if subject.is_none() && !fetch_max_id {
+        return Ok(json_bytes(cached.by_id_body.clone()));
+    }
+    let mut entity = SchemaById::new(&cached.stored);
+    if let Some(subject) = subject {
+        let usages = state.store.usages(cached.stored.id).await?;
+        let usage = usages.iter().rev().find(|u| u.subject == subject);
+        entity.subject = usage.map(|u| u.subject.clone());
+        entity.version = usage.map(|u| u.version.0);
+    }
+    if fetch_max_id {
+        entity.max_id = Some(state.store.max_schema_id().await?.0);
+    }
+    Ok(Reply(entity).into_response())
+}
+
+/// Default and largest page of `GET /schemas` (`schema.search.default.limit`).
+const SEARCH_LIMIT: usize = 1000;
+
+/// `GET /schemas`: subject versions with their schemas, by subject then version.
+pub async fn list(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Reply<Vec<SubjectSchema>>, ApiError> {
+    let prefix = params.get("subjectPrefix").unwrap_or("");
+    let deleted = params.flag("deleted");
+    let latest_only = params.flag("latestOnly");
+    let mut rows: Vec<VersionRow> = state
+        .store
+        .all_versions()
+        .await?
+        .into_iter()
+        .filter(|v| v.subject.starts_with(prefix) && (deleted || !v.deleted))
+        .collect();
+    if latest_only {
+        // Rows are sorted by subject then version: keep the last of each subject.
+        let mut latest: Vec<VersionRow> = Vec::new();
+        for row in rows {
+            match latest.last_mut() {
+                Some(last) if last.subject == row.subject => *last = row,
+                _ => latest.push(row),
+            }
+        }
+        rows = latest;
+    }
+    let mut entities = Vec::new();
+    for row in params.paginate_with_default(rows, SEARCH_LIMIT) {
+        if let Some(cached) = stored_schema(&state, row.schema_id).await? {
+            entities.push(SubjectSchema::new(
+                &row.subject,
+                row.version.0,
+                &cached.stored,
+            ));
+        }
+    }
+    Ok(Reply(entities))
+}
+
+/// `GET /schemas/ids/{id}/schema`: the raw text.
+pub async fn raw_by_id(
+    State(state): State<AppState>,
+    ConfluentPath(id): ConfluentPath<String>,
+) -> Result<Response, ApiError> {
+    let cached = find(&state, &id).await?;
+    Ok(raw_text(cached.stored.schema.clone()))
+}
+
+async fn usages(state: &AppState, id: &str, params: &Params) -> Result<Vec<VersionRow>, ApiError> {
+    let cached = find(state, id).await?;
+    let include_deleted = params.flag("deleted");
+    let usages = state.store.usages(cached.stored.id).await?;
+    Ok(usages
+        .into_iter()
+        .filter(|u| include_deleted || !u.deleted)
+        .filter(|u| params.get("subject").is_none_or(|s| s == u.subject))
+        .collect())
+}
+
+/// `GET /schemas/ids/{id}/subjects`.
+pub async fn subjects_of(
+    State(state): State<AppState>,
+    ConfluentPath(id): ConfluentPath<String>,
+    params: Params,
+) -> Result<Reply<Vec<String>>, ApiError> {
+    let mut subjects: Vec<String> = usages(&state, &id, &params)
+        .await?
+        .into_iter()
+        .map(|u| u.subject)
+        .collect();
+    subjects.dedup();
+    Ok(Reply(params.paginate(subjects)))
+}
+
+/// `GET /schemas/ids/{id}/versions`.
+pub async fn versions_of(
+    State(state): State<AppState>,
+    ConfluentPath(id): ConfluentPath<String>,
+    params: Params,
+) -> Result<Reply<Vec<SubjectVersion>>, ApiError> {
+    let versions = usages(&state, &id, &params)
+        .await?
+        .into_iter()
+        .map(|u| SubjectVersion {
+            subject: u.subject,
+            version: u.version.0,
+        })
+        .collect();
+    Ok(Reply(params.paginate(versions)))
+}

@@ -1,0 +1,183 @@
+//! Config and mode inheritance: subject-level settings fall back to the global ones, which
+//! fall back to the server's defaults (Confluent's `InMemoryCache.config` / `mode`).
+//!
+//! Left out: contexts (`:.ctx:subject`), whose context-level step sits between subject and
+//! global in Confluent's chain.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+use stele_engine::Level;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::{ConfigBody, GLOBAL_SCOPE};
+
+/// The compatibility level field, as `PUT` spells it and as we store it.
+pub const LEVEL_FIELD: &str = "compatibility";
+
+/// A registry mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reads and writes allowed (the default).
+    ReadWrite,
+    /// Writes refused.
+    ReadOnly,
+    /// Global only: writes refused everywhere, whatever subjects say (deprecated upstream).
+    ReadOnlyOverride,
+    /// Registrations must carry an explicit id; no compatibility checks.
+    Import,
+    /// Global only: requests are forwarded to another registry (accepted, not acted on).
+    Forward,
+}
+
+impl Mode {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadWrite => "READWRITE",
+            Mode::ReadOnly => "READONLY",
+            Mode::ReadOnlyOverride => "READONLY_OVERRIDE",
+            Mode::Import => "IMPORT",
+            Mode::Forward => "FORWARD",
+        }
+    }
+
+    /// Whether writes to subjects are refused.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Mode::ReadOnly | Mode::ReadOnlyOverride)
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = ApiError;
+
+    /// Case-insensitive, as Confluent accepts modes.
+    fn from_str(s: &str) -> Result<Mode, ApiError> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "READWRITE" => Ok(Mode::ReadWrite),
+            "READONLY" => Ok(Mode::ReadOnly),
+            "READONLY_OVERRIDE" => Ok(Mode::ReadOnlyOverride),
+            "IMPORT" => Ok(Mode::Import),
+            "FORWARD" => Ok(Mode::Forward),
+            _ => Err(ApiError::InvalidMode(
+                "Invalid mode. Valid values are READWRITE, READONLY, IMPORT and FORWARD.".into(),
+            )),
+        }
+    }
+}
+
+/// Parses a compatibility level as sent by a client (42203 when unknown).
+pub fn parse_level(value: &Value) -> Result<Level, ApiError> {
+    value
+        .as_str()
+        .and_then(|s| s.parse::<Level>().ok())
+        .ok_or(ApiError::InvalidCompatibilityLevel)
+}
+
+/// The config in force for `subject` (or globally): subject fields over global fields over
+/// the server default level.
+pub async fn effective_config(
+    state: &AppState,
+    subject: Option<&str>,
+) -> Result<ConfigBody, ApiError> {
+    let mut merged = Map::new();
+    merged.insert(
+        LEVEL_FIELD.into(),
+        Value::String(state.config.default_compatibility.as_str().into()),
+    );
+    if let Some(global) = state.store.config(GLOBAL_SCOPE).await? {
+        merged.extend(global);
+    }
+    if let Some(subject) = subject
+        && let Some(own) = state.store.config(subject).await?
+    {
+        merged.extend(own);
+    }
+    Ok(merged)
+}
+
+/// The effective level and `normalize` flag for `subject`.
+pub async fn effective_level(state: &AppState, subject: &str) -> Result<(Level, bool), ApiError> {
+    let config = effective_config(state, Some(subject)).await?;
+    let level = config
+        .get(LEVEL_FIELD)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<Level>().ok())
+        .unwrap_or(state.config.default_compatibility);
+    let normalize = config
+        .get("normalize")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok((level, normalize))
+}
+
+/// The mode in force for `subject` (or globally).
+pub async fn effective_mode(state: &AppState, subject: Option<&str>) -> Result<Mode, ApiError> {
+    let global = match state.store.mode(GLOBAL_SCOPE).await? {
+        Some(mode) => mode.parse()?,
+        None => Mode::ReadWrite,
+    };
+    if global == Mode::ReadOnlyOverride {
+        return Ok(global);
+    }
+    if let Some(subject) = subject
+        && let Some(own) = state.store.mode(subject).await?
+    {
+        return own.parse();
+    }
+    Ok(global)
+}
+
+/// Refuses a write to `subject` when it is read-only (42205).
+pub async fn ensure_writable(state: &AppState, subject: &str) -> Result<Mode, ApiError> {
+    let mode = effective_mode(state, Some(subject)).await?;
+    if mode.is_read_only() {
+        return Err(ApiError::OperationNotPermitted(format!(
+            "Subject {subject} in context . is in read-only mode"
+        )));
+    }
+    Ok(mode)
+}
+
+/// A stored config as `GET /config` spells it: the level is `compatibilityLevel`.
+pub fn config_for_get(body: &ConfigBody) -> Value {
+    let renamed = body
+        .iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| {
+            let key = if key == LEVEL_FIELD {
+                "compatibilityLevel".to_string()
+            } else {
+                key.clone()
+            };
+            (key, value.clone())
+        })
+        .collect();
+    Value::Object(renamed)
+}
+
+/// Validates a `PUT /config` body: the level must be known (42203); it is stored upper-case.
+/// Null fields are dropped (clients send them for "unchanged").
+pub fn validate_config_update(body: ConfigBody) -> Result<ConfigBody, ApiError> {
+    let mut clean = Map::new();
+    for (key, value) in body {
+        if value.is_null() {
+            continue;
+        }
+        if key == LEVEL_FIELD {
+            let level = parse_level(&value)?;
+            clean.insert(key, Value::String(level.as_str().into()));
+        } else {
+            clean.insert(key, value);
+        }
+    }
+    Ok(clean)
+}

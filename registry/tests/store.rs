@@ -1,0 +1,180 @@
+//! The `Store` contract, driven directly: what every backend must do, whatever its SQL.
+//! It runs on a temp-file SQLite; the PostgreSQL store is to run the same story.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Map, json};
+use stele_engine::Reference;
+use stele_registry::store::sqlite::SqliteStore;
+use stele_registry::store::{
+    Conflict, GLOBAL_SCOPE, NewSchema, NewVersion, SchemaId, Store, StoreError, Version,
+};
+
+fn schema(fingerprint: &str) -> NewSchema {
+    NewSchema {
+        fingerprint: fingerprint.into(),
+        schema_type: "AVRO".into(),
+        schema: format!("\"{fingerprint}\""),
+        references: Vec::new(),
+        metadata: None,
+        rule_set: None,
+    }
+}
+
+fn version(subject: &str, fingerprint: &str) -> NewVersion {
+    NewVersion {
+        subject: subject.into(),
+        schema: schema(fingerprint),
+        id: None,
+        version: None,
+        checked_against: None,
+    }
+}
+
+async fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_file(&dir.path().join("registry.db"))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn registration_is_idempotent_and_ids_are_global() {
+    let (_dir, store) = open().await;
+    let first = store.register(version("s", "a")).await.unwrap();
+    assert_eq!((first.schema_id, first.version), (SchemaId(1), Version(1)));
+    // A retry gets the same row.
+    assert_eq!(store.register(version("s", "a")).await.unwrap(), first);
+    let other = store.register(version("t", "a")).await.unwrap();
+    assert_eq!((other.schema_id, other.version), (SchemaId(1), Version(1)));
+    let second = store.register(version("s", "b")).await.unwrap();
+    assert_eq!(
+        (second.schema_id, second.version),
+        (SchemaId(2), Version(2))
+    );
+    assert_eq!(store.max_schema_id().await.unwrap(), SchemaId(2));
+    assert_eq!(
+        store.subjects().await.unwrap(),
+        [("s".to_string(), true), ("t".to_string(), true)]
+    );
+    assert_eq!(store.usages(SchemaId(1)).await.unwrap().len(), 2);
+    assert_eq!(store.all_versions().await.unwrap().len(), 3);
+    assert_eq!(store.find_in_subject("s", "b").await.unwrap(), [second]);
+}
+
+#[tokio::test]
+async fn uniqueness_rules_are_conflicts() {
+    let (_dir, store) = open().await;
+    store.register(version("s", "a")).await.unwrap();
+    // The caller checked against "no versions", but version 1 exists now.
+    let stale = NewVersion {
+        checked_against: Some(None),
+        ..version("s", "b")
+    };
+    assert!(matches!(
+        store.register(stale).await,
+        Err(StoreError::Conflict(Conflict::LatestChanged))
+    ));
+    let fresh = NewVersion {
+        checked_against: Some(Some(Version(1))),
+        ..version("s", "b")
+    };
+    assert_eq!(store.register(fresh).await.unwrap().version, Version(2));
+    let id_taken = NewVersion {
+        id: Some(SchemaId(1)),
+        ..version("i", "c")
+    };
+    assert!(matches!(
+        store.register(id_taken).await,
+        Err(StoreError::Conflict(Conflict::IdTaken(SchemaId(1))))
+    ));
+    let version_taken = NewVersion {
+        version: Some(Version(2)),
+        ..version("s", "c")
+    };
+    assert!(matches!(
+        store.register(version_taken).await,
+        Err(StoreError::Conflict(Conflict::VersionTaken(Version(2))))
+    ));
+    let imported = NewVersion {
+        id: Some(SchemaId(50)),
+        version: Some(Version(9)),
+        ..version("i", "c")
+    };
+    let row = store.register(imported).await.unwrap();
+    assert_eq!((row.schema_id, row.version), (SchemaId(50), Version(9)));
+    assert_eq!(
+        store.register(version("j", "d")).await.unwrap().schema_id,
+        SchemaId(51)
+    );
+}
+
+#[tokio::test]
+async fn deletes_references_and_settings() {
+    let (_dir, store) = open().await;
+    store.register(version("base", "a")).await.unwrap();
+    let mut user = version("user", "b");
+    user.schema.references = vec![Reference {
+        name: "a.avsc".into(),
+        subject: "base".into(),
+        version: 1,
+    }];
+    user.schema.metadata = Some(json!({"properties": {"k": "v"}}));
+    let user = store.register(user).await.unwrap();
+    let stored = store.schema_by_id(user.schema_id).await.unwrap().unwrap();
+    assert_eq!(stored.references[0].subject, "base");
+    assert_eq!(stored.metadata, Some(json!({"properties": {"k": "v"}})));
+    assert_eq!(
+        store.referrers("base", Version(1)).await.unwrap(),
+        std::slice::from_ref(&user)
+    );
+
+    store.mark_deleted("user", &[Version(1)]).await.unwrap();
+    assert!(store.versions("user").await.unwrap()[0].deleted);
+    assert_eq!(
+        store.subjects().await.unwrap()[1],
+        ("user".to_string(), false)
+    );
+    // Soft-deleted schemas still resolve by id; erased ones do not, but keep their id.
+    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_some());
+    let mut config = Map::new();
+    config.insert("compatibility".into(), json!("FULL"));
+    store.set_config("user", &config).await.unwrap();
+    store.set_mode("user", "READONLY").await.unwrap();
+    store.erase("user", &[Version(1)]).await.unwrap();
+    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_none());
+    assert!(store.versions("user").await.unwrap().is_empty());
+    // The subject is gone for good, and so are its settings.
+    assert_eq!(store.config("user").await.unwrap(), None);
+    assert_eq!(store.mode("user").await.unwrap(), None);
+    assert_eq!(
+        store
+            .register(version("again", "b"))
+            .await
+            .unwrap()
+            .schema_id,
+        user.schema_id
+    );
+
+    store.set_config(GLOBAL_SCOPE, &config).await.unwrap();
+    assert_eq!(
+        store.config(GLOBAL_SCOPE).await.unwrap(),
+        Some(config.clone())
+    );
+    assert_eq!(
+        store.delete_config(GLOBAL_SCOPE).await.unwrap(),
+        Some(config)
+    );
+    assert_eq!(store.delete_config(GLOBAL_SCOPE).await.unwrap(), None);
+    store.set_mode(GLOBAL_SCOPE, "IMPORT").await.unwrap();
+    store.set_mode(GLOBAL_SCOPE, "READWRITE").await.unwrap();
+    assert_eq!(
+        store.mode(GLOBAL_SCOPE).await.unwrap().as_deref(),
+        Some("READWRITE")
+    );
+    assert_eq!(
+        store.delete_mode(GLOBAL_SCOPE).await.unwrap().as_deref(),
+        Some("READWRITE")
+    );
+}
