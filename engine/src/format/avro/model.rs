@@ -11,7 +11,7 @@
 //! JSON-pointer path to the problem. It does not interpret logical types beyond keeping their
 //! attributes: the specification says an invalid logical type is ignored, not an error.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -539,6 +539,8 @@ impl Builder {
             return Err(invalid("record is missing the `fields` array", path));
         };
         let mut fields: Vec<Field> = Vec::with_capacity(list.len());
+        // A set, not a scan of `fields`: a record may have tens of thousands of fields.
+        let mut seen: HashSet<String> = HashSet::with_capacity(list.len());
         for (index, field) in list.iter().enumerate() {
             let field_path = format!("{path}/fields/{index}");
             let Value::Object(field) = field else {
@@ -557,7 +559,7 @@ impl Builder {
                 }
                 _ => return Err(invalid("field is missing a string `name`", &field_path)),
             };
-            if fields.iter().any(|f| f.name == name) {
+            if !seen.insert(name.clone()) {
                 return Err(invalid(
                     format!("field `{name}` is defined twice"),
                     &format!("{field_path}/name"),
@@ -617,6 +619,7 @@ fn enumeration(object: &Map<String, Value>, path: &str) -> Result<NamedKind, Par
         return Err(invalid("enum is missing the `symbols` array", path));
     };
     let mut symbols: Vec<String> = Vec::with_capacity(list.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(list.len());
     for (index, symbol) in list.iter().enumerate() {
         let symbol_path = format!("{path}/symbols/{index}");
         let Some(symbol) = symbol.as_str().filter(|s| valid_name(s)) else {
@@ -629,7 +632,7 @@ fn enumeration(object: &Map<String, Value>, path: &str) -> Result<NamedKind, Par
                 &symbol_path,
             ));
         };
-        if symbols.iter().any(|s| s == symbol) {
+        if !seen.insert(symbol) {
             return Err(invalid(
                 format!("enum symbol `{symbol}` is listed twice"),
                 &symbol_path,
