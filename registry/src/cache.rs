@@ -7,9 +7,10 @@
 //! resolving. The cache is bounded by a simple count: when full it is emptied, which costs a
 //! few re-reads and needs no eviction bookkeeping.
 //!
-//! Not handled here: a permanent delete made by another node sharing the database (each node
-//! keeps serving the id it cached until restart). Acceptable for SQLite; the PostgreSQL store
-//! will need a notification or a short time-to-live.
+//! Deletes made by other nodes sharing a PostgreSQL database reach this cache through
+//! [`SchemaCache::invalidate`], called by the store's watch tasks (LISTEN/NOTIFY plus a poll;
+//! see `store/postgres.rs`). "Latest" reads are never cached, so they see other nodes' writes
+//! at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
 use stele_engine::Level;
-use stele_registry::store::sqlite::SqliteStore;
+use stele_registry::store::Backend;
 use stele_registry::{AppState, Config, app};
 use tracing_subscriber::EnvFilter;
 
@@ -23,7 +23,8 @@ struct Args {
     /// Directory for the embedded SQLite database (`registry.db`), created if missing.
     #[arg(long, env = "STELE_DATA_DIR", default_value = "./stele-data")]
     data_dir: PathBuf,
-    /// Database URL; overrides --data-dir. Only `sqlite://` is supported so far.
+    /// Database URL; overrides --data-dir: `sqlite://PATH`, or `postgres://...` for a
+    /// database that several nodes share.
     #[arg(long, env = "STELE_DATABASE_URL")]
     database: Option<String>,
     /// Compatibility level used where none is configured.
@@ -51,30 +52,37 @@ async fn main() {
     }
 }
 
-/// Opens the store: `--database`, or the SQLite file under `--data-dir`. Returns it with a
-/// description for logs.
-async fn open_store(args: &Args) -> anyhow::Result<(SqliteStore, String)> {
+/// Opens the store: `--database` (its scheme picks the backend), or the SQLite file under
+/// `--data-dir`. Returns it with a description for logs.
+async fn open_store(args: &Args) -> anyhow::Result<(Backend, String)> {
     if let Some(url) = &args.database {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            bail!(
-                "PostgreSQL is not supported yet; use a sqlite:// URL or --data-dir for the embedded store"
-            );
-        }
-        if !url.starts_with("sqlite:") {
-            bail!("unsupported database URL `{url}`; expected sqlite://PATH");
-        }
-        let store = SqliteStore::open(url)
+        let store = Backend::open(url)
             .await
-            .with_context(|| format!("opening the database {url}"))?;
-        return Ok((store, url.clone()));
+            .with_context(|| format!("opening the database {}", redacted(url)))?;
+        return Ok((store, redacted(url)));
     }
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
     let file = args.data_dir.join("registry.db");
-    let store = SqliteStore::open_file(&file)
+    let store = Backend::open_file(&file)
         .await
         .with_context(|| format!("opening the database {}", file.display()))?;
     Ok((store, file.display().to_string()))
+}
+
+/// `url` without its password, for logs and error messages.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -83,7 +91,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         default_compatibility: args.default_compatibility,
         max_body_bytes: args.max_body_bytes,
     };
-    let state = AppState::new(Arc::new(store.clone()), config);
+    let state = AppState::new(store.store(), config);
+    store
+        .watch(Arc::clone(&state.cache))
+        .await
+        .context("watching the database for deletes made by other nodes")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

@@ -25,8 +25,19 @@ use crate::scopes::{self, Mode};
 use crate::store::{Conflict, NewSchema, NewVersion, SchemaId, StoreError, Version, VersionRow};
 
 /// How often a registration is retried when another write to the subject slipped in between
-/// its compatibility check and its commit.
-const MAX_ATTEMPTS: usize = 5;
+/// its compatibility check and its commit. Each round one of the racing writers wins, so with
+/// several writers on one subject (several nodes on PostgreSQL) a writer can lose many rounds
+/// in a row; [`retry_pause`] breaks the lockstep between rounds.
+const MAX_ATTEMPTS: u32 = 50;
+
+/// A random pause of up to `attempt` milliseconds (at most 20) before trying again.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let ceiling_us = attempt.clamp(1, 20) * 1000;
+    std::time::Duration::from_micros(u64::from(nanos % ceiling_us))
+}
 
 /// A submitted schema, parsed and ready to store.
 #[derive(Debug)]
@@ -387,7 +398,10 @@ pub async fn register(
         _ => {}
     }
 
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(retry_pause(attempt)).await;
+        }
         let versions = state.store.versions(subject).await?;
         let live: Vec<&VersionRow> = versions.iter().filter(|v| !v.deleted).collect();
         let next = versions.last().map_or(1, |v| v.version.0.saturating_add(1));

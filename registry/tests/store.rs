@@ -1,10 +1,16 @@
 //! The `Store` contract, driven directly: what every backend must do, whatever its SQL.
-//! It runs on a temp-file SQLite; the PostgreSQL store is to run the same story.
+//! Every story runs on a temp-file SQLite, and on a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set (see `common/postgres.rs` for when its absence fails).
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use std::sync::Arc;
+
 use serde_json::{Map, json};
 use stele_engine::Reference;
+use stele_registry::store::postgres::PgStore;
 use stele_registry::store::sqlite::SqliteStore;
 use stele_registry::store::{
     Conflict, GLOBAL_SCOPE, NewSchema, NewVersion, SchemaId, Store, StoreError, Version,
@@ -31,17 +37,61 @@ fn version(subject: &str, fingerprint: &str) -> NewVersion {
     }
 }
 
-async fn open() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_file(&dir.path().join("registry.db"))
-        .await
-        .unwrap();
-    (dir, store)
+/// Runs each story (an `async fn(Opener)`) once per backend: `sqlite` and `postgres` tests.
+/// A story opens as many stores as it wants on one database, like several nodes would.
+macro_rules! contract {
+    ($($story:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $story() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!("sqlite://{}", dir.path().join("registry.db").display());
+                    super::$story(super::Opener::Sqlite(url)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $story() {
+                    let Some(server) = super::common::postgres::server(stringify!($story)) else {
+                        return;
+                    };
+                    let db = super::common::postgres::TestDatabase::create(&server).await;
+                    super::$story(super::Opener::Postgres(db.url.clone())).await;
+                    db.drop_now().await;
+                }
+            )*
+        }
+    };
 }
 
-#[tokio::test]
-async fn registration_is_idempotent_and_ids_are_global() {
-    let (_dir, store) = open().await;
+contract!(
+    registration_is_idempotent_and_ids_are_global,
+    uniqueness_rules_are_conflicts,
+    deletes_references_and_settings,
+    concurrent_writers_get_one_id_and_consecutive_versions,
+);
+
+/// Opens stores of one backend on one database.
+#[derive(Clone)]
+enum Opener {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Opener {
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Opener::Sqlite(url) => Arc::new(SqliteStore::open(url).await.unwrap()),
+            Opener::Postgres(url) => Arc::new(PgStore::open(url).await.unwrap()),
+        }
+    }
+}
+
+async fn registration_is_idempotent_and_ids_are_global(opener: Opener) {
+    let store = opener.open().await;
     let first = store.register(version("s", "a")).await.unwrap();
     assert_eq!((first.schema_id, first.version), (SchemaId(1), Version(1)));
     // A retry gets the same row.
@@ -63,9 +113,8 @@ async fn registration_is_idempotent_and_ids_are_global() {
     assert_eq!(store.find_in_subject("s", "b").await.unwrap(), [second]);
 }
 
-#[tokio::test]
-async fn uniqueness_rules_are_conflicts() {
-    let (_dir, store) = open().await;
+async fn uniqueness_rules_are_conflicts(opener: Opener) {
+    let store = opener.open().await;
     store.register(version("s", "a")).await.unwrap();
     // The caller checked against "no versions", but version 1 exists now.
     let stale = NewVersion {
@@ -110,9 +159,8 @@ async fn uniqueness_rules_are_conflicts() {
     );
 }
 
-#[tokio::test]
-async fn deletes_references_and_settings() {
-    let (_dir, store) = open().await;
+async fn deletes_references_and_settings(opener: Opener) {
+    let store = opener.open().await;
     store.register(version("base", "a")).await.unwrap();
     let mut user = version("user", "b");
     user.schema.references = vec![Reference {
@@ -177,4 +225,69 @@ async fn deletes_references_and_settings() {
         store.delete_mode(GLOBAL_SCOPE).await.unwrap().as_deref(),
         Some("READWRITE")
     );
+}
+
+/// Two stores on one database stand for two nodes: writers racing on both get one id per
+/// schema and versions 1..N without gaps or duplicates.
+async fn concurrent_writers_get_one_id_and_consecutive_versions(opener: Opener) {
+    let nodes = [opener.open().await, opener.open().await];
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let store = Arc::clone(&nodes[writer % 2]);
+        tasks.push(tokio::spawn(async move {
+            let mut rows = Vec::new();
+            for i in 0..5 {
+                // Every writer also registers the shared schema under a subject of its own.
+                rows.push(
+                    store
+                        .register(version(&format!("own{writer}"), "shared"))
+                        .await,
+                );
+                rows.push(
+                    store
+                        .register(version("hot", &format!("w{writer}-{i}")))
+                        .await,
+                );
+                rows.push(store.register(version("same", "same")).await);
+            }
+            rows
+        }));
+    }
+    let mut rows = Vec::new();
+    for task in tasks {
+        rows.extend(task.await.unwrap().into_iter().map(Result::unwrap));
+    }
+    let shared: Vec<SchemaId> = rows
+        .iter()
+        .filter(|r| r.subject.starts_with("own"))
+        .map(|r| r.schema_id)
+        .collect();
+    assert!(shared.windows(2).all(|w| w[0] == w[1]), "{shared:?}");
+    let same = store_versions(&nodes[0], "same").await;
+    assert_eq!(same, [1]);
+    let hot = store_versions(&nodes[1], "hot").await;
+    assert_eq!(hot, (1..=40).collect::<Vec<i32>>());
+    let mut ids: Vec<SchemaId> = nodes[0]
+        .all_versions()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|v| v.subject == "hot")
+        .map(|v| v.schema_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "one id per distinct schema");
+    // 40 "hot" schemas, "shared" and "same": ids 1..=42, none skipped.
+    assert_eq!(nodes[0].max_schema_id().await.unwrap(), SchemaId(42));
+}
+
+async fn store_versions(store: &Arc<dyn Store>, subject: &str) -> Vec<i32> {
+    store
+        .versions(subject)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.version.0)
+        .collect()
 }

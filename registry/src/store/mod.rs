@@ -6,18 +6,26 @@
 //! does not know HTTP, Confluent error codes, compatibility or parsing: the caller hands it
 //! canonical text and a fingerprint computed by the engine.
 //!
-//! Only this module and its backends contain SQL. `sqlite.rs` is the embedded default; a
-//! PostgreSQL backend implements the same trait with the same `$N`-placeholder SQL.
+//! Only this module and its backends contain SQL. `sqlite.rs` is the embedded default;
+//! `postgres.rs` implements the same trait with the same `$N`-placeholder SQL for several
+//! nodes on one database. [`Backend::open`] picks one by the URL's scheme.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use stele_engine::Reference;
+
+use crate::cache::SchemaCache;
+use postgres::PgStore;
+use sqlite::SqliteStore;
 
 /// The global scope's key in the `configs` and `modes` tables. Confluent reserves the subject
 /// name `__GLOBAL`, so no subject can collide with it.
@@ -226,4 +234,66 @@ pub trait Store: Send + Sync {
 
     /// Removes the mode of `scope`, returning what it was.
     async fn delete_mode(&self, scope: &str) -> Result<Option<String>, StoreError>;
+}
+
+/// An opened store of either kind, for the binary: what [`Store`] leaves out (closing, the
+/// multi-node cache watch) differs by backend.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// The embedded SQLite file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database shared by any number of nodes.
+    Postgres(PgStore),
+}
+
+/// A database URL the registry cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported database URL `{0}`; expected sqlite://PATH or postgres://...")]
+pub struct UnsupportedUrl(pub String);
+
+impl Backend {
+    /// Opens the store named by `url` by its scheme (`sqlite:`, `postgres://` or
+    /// `postgresql://`) and applies its migrations.
+    pub async fn open(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres(PgStore::open(url).await?))
+        } else if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite(SqliteStore::open(url).await?))
+        } else {
+            Err(StoreError::Backend(Box::new(UnsupportedUrl(
+                url.to_string(),
+            ))))
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite file at `path`.
+    pub async fn open_file(path: &Path) -> Result<Backend, StoreError> {
+        Ok(Backend::Sqlite(SqliteStore::open_file(path).await?))
+    }
+
+    /// The store, for [`crate::AppState`].
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(store) => Arc::new(store.clone()),
+            Backend::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// Keeps `cache` consistent with writes made by other nodes. Only PostgreSQL has other
+    /// nodes; the SQLite store is one process's, and that process invalidates as it deletes.
+    pub async fn watch(&self, cache: Arc<SchemaCache>) -> Result<(), StoreError> {
+        if let Backend::Postgres(store) = self {
+            // The tasks end when the pool closes.
+            let _tasks = store.watch_erasures(cache).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes the connections, waiting for running queries.
+    pub async fn close(&self) {
+        match self {
+            Backend::Sqlite(store) => store.close().await,
+            Backend::Postgres(store) => store.close().await,
+        }
+    }
 }

@@ -1,0 +1,747 @@
+//! The PostgreSQL store: any number of `stele-registry` processes on one database act as one
+//! registry.
+//!
+//! **Write serialisation.** Every transaction that adds, soft-deletes or erases versions of a
+//! subject first takes `pg_advisory_xact_lock(SUBJECT_LOCKS, hashtext(subject))`, and a
+//! registration that needs a new schema id also takes the single `ID_LOCK` before reading
+//! `MAX(id)`. Chosen over the alternatives because:
+//! - `SELECT ... FOR UPDATE` needs a row to lock, and a subject has none before its first
+//!   version (the two first registrations of a subject would both find nothing to lock);
+//! - SERIALIZABLE would also be correct but aborts one of two concurrent writers, and the
+//!   caller's compatibility check would be redone on every retry; under a lock the second
+//!   writer simply waits and then sees the first one's commit (READ COMMITTED takes a fresh
+//!   snapshot per statement), so versions come out consecutive without retries.
+//!
+//! A hash collision between two subjects only makes them wait for each other. Locks are always
+//! taken subject first, then `ID_LOCK` or `ERASURE_LOCK` (never both), so they cannot deadlock.
+//! The unique constraints stay the last word: a violation surfaces as [`Conflict::Raced`] and
+//! the caller checks again.
+//!
+//! **Ids.** Confluent ids are `MAX(id) + 1` and IMPORT mode writes explicit ids, so a sequence
+//! would hand out ids an import already took. `MAX(id) + 1` under `ID_LOCK` gives the same ids
+//! as the SQLite store and never a duplicate across nodes.
+//!
+//! **Cache invalidation.** Schemas are immutable; a cached id only goes stale when its last
+//! subject version is erased. [`PgStore::erase`] records the erased ids in `erasures` and sends
+//! `NOTIFY stele_erasures` in the same transaction (delivered on commit). Each node listens on
+//! that channel and also polls `erasures` every [`POLL_INTERVAL`], because notifications sent
+//! while its listening connection is down are lost. Ids erased in the last
+//! `REINVALIDATE_FOR` (10 s) are dropped again on every poll, so a by-id read that was in flight
+//! during the erase cannot leave the old answer cached for long.
+//!
+//! **Durability.** `synchronous_commit` is forced on for our sessions: a registration is
+//! acknowledged only after its commit is on disk.
+//!
+//! Not here: read replicas, and connection settings beyond what the URL carries.
+
+use std::collections::VecDeque;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use tokio::task::JoinHandle;
+
+use stele_engine::Reference;
+
+use super::{
+    ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
+    VersionRow,
+};
+use crate::cache::SchemaCache;
+
+/// First key of the per-subject advisory locks ("stel" in ASCII), so they do not collide
+/// with locks other applications take in the same database.
+const SUBJECT_LOCKS: i32 = 0x7374_656c;
+/// First key of the registry-wide locks.
+const GLOBAL_LOCKS: i32 = 0x7374_656d;
+/// Second key: allocation of new schema ids.
+const ID_LOCK: i32 = 1;
+/// Second key: appending to `erasures`, so `seq` values commit in order.
+const ERASURE_LOCK: i32 = 2;
+
+/// The NOTIFY channel carrying erased schema ids.
+const CHANNEL: &str = "stele_erasures";
+
+/// How often each node polls `erasures`: the bound on a missed notification.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long an erased id keeps being dropped from the cache on every poll.
+const REINVALIDATE_FOR: Duration = Duration::from_secs(10);
+
+/// How long a request waits for a connection; while the database is down, writes fail after
+/// this long with a 5xx instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections per node.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// The PostgreSQL-backed [`Store`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+type VersionTuple = (String, i32, i32, bool);
+type SchemaTuple = (i32, String, String, Option<String>, Option<String>);
+
+/// The SQLSTATEs PostgreSQL uses when it aborts a transaction to let another one through;
+/// retrying is safe.
+fn is_retryable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
+}
+
+/// Maps sqlx errors like the shared conversion, plus PostgreSQL's retryable aborts.
+fn map(error: sqlx::Error) -> StoreError {
+    if is_retryable(&error) {
+        StoreError::Conflict(Conflict::Raced)
+    } else {
+        StoreError::from(error)
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://...`) and applies the migrations in
+    /// `migrations/postgres/` (sqlx serialises concurrent migrators with a lock, so nodes may
+    /// start together).
+    pub async fn open(url: &str) -> Result<PgStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(map)?
+            .application_name("stele-registry")
+            .options([("synchronous_commit", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(map)?;
+        sqlx::migrate!("../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Ok(PgStore { pool })
+    }
+
+    /// Closes the pool, waiting for running queries.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Keeps `cache` free of ids erased by any node: a LISTEN task and a polling task, both
+    /// reconnecting on their own. Abort the handles to stop them.
+    pub async fn watch_erasures(
+        &self,
+        cache: Arc<SchemaCache>,
+    ) -> Result<[JoinHandle<()>; 2], StoreError> {
+        // Start after the erasures that already exist: the cache is empty at start-up.
+        let (cursor,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM erasures")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map)?;
+        let listening = tokio::spawn(listen(self.pool.clone(), Arc::clone(&cache)));
+        let polling = tokio::spawn(poll(self.pool.clone(), cache, cursor.unwrap_or(0)));
+        Ok([listening, polling])
+    }
+
+    async fn references_of(&self, id: i32) -> Result<Vec<Reference>, StoreError> {
+        let rows: Vec<(String, String, i32)> = sqlx::query_as(
+            "SELECT name, subject, version FROM schema_references \
+             WHERE schema_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, subject, version)| Reference {
+                name,
+                subject,
+                version,
+            })
+            .collect())
+    }
+}
+
+/// Drops the ids named by notifications as they arrive.
+async fn listen(pool: PgPool, cache: Arc<SchemaCache>) {
+    loop {
+        if pool.is_closed() {
+            return;
+        }
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::debug!(%error, "cannot listen for erasures yet; the poll covers them");
+                tokio::time::sleep(POLL_INTERVAL).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::debug!(%error, "LISTEN failed; the poll covers erasures");
+            tokio::time::sleep(POLL_INTERVAL).await;
+            continue;
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => match notification.payload().parse::<i32>() {
+                    Ok(id) => cache.invalidate(SchemaId(id)),
+                    Err(_) => tracing::warn!(
+                        payload = notification.payload(),
+                        "unexpected payload on {CHANNEL}"
+                    ),
+                },
+                // The connection dropped; notifications in between are lost, the poll has
+                // them.
+                Ok(None) => tracing::debug!("erasure listener reconnected"),
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(error) => {
+                    tracing::debug!(%error, "erasure listener failed");
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Polls `erasures` past `cursor`, the fallback for lost notifications.
+async fn poll(pool: PgPool, cache: Arc<SchemaCache>, mut cursor: i64) {
+    let mut recent: VecDeque<(Instant, SchemaId)> = VecDeque::new();
+    let mut ticks = tokio::time::interval(POLL_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        let rows: Result<Vec<(i64, i32)>, sqlx::Error> = sqlx::query_as(
+            "SELECT seq, schema_id FROM erasures WHERE seq > $1 ORDER BY seq LIMIT 10000",
+        )
+        .bind(cursor)
+        .fetch_all(&pool)
+        .await;
+        match rows {
+            Ok(rows) => {
+                let now = Instant::now();
+                for (seq, id) in rows {
+                    cursor = cursor.max(seq);
+                    recent.push_back((now, SchemaId(id)));
+                }
+            }
+            Err(error) => tracing::debug!(%error, "polling erasures failed; retrying"),
+        }
+        while recent
+            .front()
+            .is_some_and(|(seen, _)| seen.elapsed() > REINVALIDATE_FOR)
+        {
+            recent.pop_front();
+        }
+        for (_, id) in &recent {
+            cache.invalidate(*id);
+        }
+    }
+}
+
+fn version_row((subject, version, schema_id, deleted): VersionTuple) -> VersionRow {
+    VersionRow {
+        subject,
+        version: Version(version),
+        schema_id: SchemaId(schema_id),
+        deleted,
+    }
+}
+
+fn parse_json(text: Option<String>) -> Result<Option<Value>, StoreError> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+fn to_json(value: Option<&Value>) -> Result<Option<String>, StoreError> {
+    value
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+/// Takes the advisory lock `(class, key)` until the transaction ends.
+async fn lock(
+    tx: &mut Transaction<'static, Postgres>,
+    class: i32,
+    key: i32,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(class)
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    Ok(())
+}
+
+/// Takes the subject's advisory lock until the transaction ends.
+async fn lock_subject(
+    tx: &mut Transaction<'static, Postgres>,
+    subject: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(SUBJECT_LOCKS)
+        .bind(subject)
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    Ok(())
+}
+
+async fn id_by_fingerprint(
+    tx: &mut Transaction<'static, Postgres>,
+    fingerprint: &str,
+) -> Result<Option<i32>, StoreError> {
+    let row: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE fingerprint = $1")
+        .bind(fingerprint)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map)?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// The schema id for `new`, inserting the schema when it is new. Runs inside the
+/// registration transaction, after the subject lock.
+async fn schema_id_for(
+    tx: &mut Transaction<'static, Postgres>,
+    new: &NewVersion,
+) -> Result<i32, StoreError> {
+    let schema = &new.schema;
+    let mut existing = id_by_fingerprint(tx, &schema.fingerprint).await?;
+    if existing.is_none() {
+        lock(tx, GLOBAL_LOCKS, ID_LOCK).await?;
+        // Another subject's registration may have inserted it while we waited; under READ
+        // COMMITTED this statement sees its commit.
+        existing = id_by_fingerprint(tx, &schema.fingerprint).await?;
+    }
+    match (existing, new.id) {
+        (Some(id), None) => return Ok(id),
+        (Some(id), Some(wanted)) if id == wanted.0 => return Ok(id),
+        // The schema already has another id; one schema has one id.
+        (Some(_), Some(wanted)) => return Err(StoreError::Conflict(Conflict::IdTaken(wanted))),
+        (None, _) => {}
+    }
+    let id = match new.id {
+        Some(wanted) => {
+            let taken: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE id = $1")
+                .bind(wanted.0)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
+            }
+            wanted.0
+        }
+        None => {
+            let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map)?;
+            max.unwrap_or(0).checked_add(1).ok_or_else(|| {
+                StoreError::Backend("schema ids are exhausted (2^31-1 reached)".into())
+            })?
+        }
+    };
+    sqlx::query(
+        "INSERT INTO schemas (id, fingerprint, schema_type, schema, metadata, rule_set) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(&schema.fingerprint)
+    .bind(&schema.schema_type)
+    .bind(&schema.schema)
+    .bind(to_json(schema.metadata.as_ref())?)
+    .bind(to_json(schema.rule_set.as_ref())?)
+    .execute(&mut **tx)
+    .await
+    .map_err(map)?;
+    for (position, reference) in schema.references.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO schema_references (schema_id, position, name, subject, version) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .bind(&reference.name)
+        .bind(&reference.subject)
+        .bind(reference.version)
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    }
+    Ok(id)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>, StoreError> {
+        let row: Option<SchemaTuple> = sqlx::query_as(
+            "SELECT id, schema_type, schema, metadata, rule_set FROM schemas s \
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map)?;
+        let Some((id, schema_type, schema, metadata, rule_set)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(StoredSchema {
+            id: SchemaId(id),
+            schema_type,
+            schema,
+            references: self.references_of(id).await?,
+            metadata: parse_json(metadata)?,
+            rule_set: parse_json(rule_set)?,
+        }))
+    }
+
+    async fn usages(&self, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT subject, version, schema_id, deleted FROM subject_versions \
+             WHERE schema_id = $1 ORDER BY subject COLLATE \"C\", version",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn subjects(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        // `COLLATE "C"`: byte order, as SQLite sorts, whatever the database's locale.
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT subject, SUM(CASE WHEN deleted THEN 0 ELSE 1 END) FROM subject_versions \
+             GROUP BY subject ORDER BY subject COLLATE \"C\"",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(|(s, live)| (s, live > 0)).collect())
+    }
+
+    async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT subject, version, schema_id, deleted FROM subject_versions \
+             ORDER BY subject COLLATE \"C\", version",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn max_schema_id(&self) -> Result<SchemaId, StoreError> {
+        let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(SchemaId(max.unwrap_or(0)))
+    }
+
+    async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT subject, version, schema_id, deleted FROM subject_versions \
+             WHERE subject = $1 ORDER BY version",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn find_in_subject(
+        &self,
+        subject: &str,
+        fingerprint: &str,
+    ) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
+             JOIN schemas s ON s.id = v.schema_id \
+             WHERE v.subject = $1 AND s.fingerprint = $2 ORDER BY v.version",
+        )
+        .bind(subject)
+        .bind(fingerprint)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn referrers(
+        &self,
+        subject: &str,
+        version: Version,
+    ) -> Result<Vec<VersionRow>, StoreError> {
+        let rows: Vec<VersionTuple> = sqlx::query_as(
+            "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
+             JOIN schema_references r ON r.schema_id = v.schema_id \
+             WHERE r.subject = $1 AND r.version = $2 \
+             ORDER BY v.schema_id, v.subject COLLATE \"C\", v.version",
+        )
+        .bind(subject)
+        .bind(version.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(version_row).collect())
+    }
+
+    async fn register(&self, new: NewVersion) -> Result<VersionRow, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        lock_subject(&mut tx, &new.subject).await?;
+        if new.version.is_none() {
+            // A retry of a request that already committed, or the same schema registered at
+            // the same moment on another node, lands here and gets the same answer.
+            let existing: Option<VersionTuple> = sqlx::query_as(
+                "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
+                 JOIN schemas s ON s.id = v.schema_id \
+                 WHERE v.subject = $1 AND s.fingerprint = $2 AND NOT v.deleted \
+                 ORDER BY v.version LIMIT 1",
+            )
+            .bind(&new.subject)
+            .bind(&new.schema.fingerprint)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+            if let Some(row) = existing {
+                let row = version_row(row);
+                if new.id.is_none_or(|id| id == row.schema_id) {
+                    return Ok(row);
+                }
+            }
+        }
+        if let Some(expected) = new.checked_against {
+            let (latest,): (Option<i32>,) = sqlx::query_as(
+                "SELECT MAX(version) FROM subject_versions WHERE subject = $1 AND NOT deleted",
+            )
+            .bind(&new.subject)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map)?;
+            if latest.map(Version) != expected {
+                return Err(StoreError::Conflict(Conflict::LatestChanged));
+            }
+        }
+        let schema_id = schema_id_for(&mut tx, &new).await?;
+        let version = match new.version {
+            Some(wanted) => {
+                let taken: Option<(i32,)> = sqlx::query_as(
+                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
+                )
+                .bind(&new.subject)
+                .bind(wanted.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map)?;
+                if taken.is_some() {
+                    return Err(StoreError::Conflict(Conflict::VersionTaken(wanted)));
+                }
+                wanted.0
+            }
+            None => {
+                // Soft-deleted versions count: a version number is never handed out twice
+                // while its row exists.
+                let (max,): (Option<i32>,) =
+                    sqlx::query_as("SELECT MAX(version) FROM subject_versions WHERE subject = $1")
+                        .bind(&new.subject)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map)?;
+                max.unwrap_or(0).saturating_add(1)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO subject_versions (subject, version, schema_id, deleted) \
+             VALUES ($1, $2, $3, FALSE)",
+        )
+        .bind(&new.subject)
+        .bind(version)
+        .bind(schema_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+        // Older soft-deleted versions carrying the same schema are superseded by this one;
+        // keep those that another schema still references. The id stays in use, so no cache
+        // needs telling.
+        sqlx::query(
+            "DELETE FROM subject_versions \
+             WHERE subject = $1 AND schema_id = $2 AND deleted AND version <> $3 \
+             AND NOT EXISTS (SELECT 1 FROM schema_references r \
+                             WHERE r.subject = subject_versions.subject \
+                             AND r.version = subject_versions.version)",
+        )
+        .bind(&new.subject)
+        .bind(schema_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+        // Acknowledged only once this returns: the commit is durable (synchronous_commit).
+        tx.commit().await.map_err(map)?;
+        Ok(VersionRow {
+            subject: new.subject,
+            version: Version(version),
+            schema_id: SchemaId(schema_id),
+            deleted: false,
+        })
+    }
+
+    async fn mark_deleted(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        lock_subject(&mut tx, subject).await?;
+        for version in versions {
+            sqlx::query(
+                "UPDATE subject_versions SET deleted = TRUE WHERE subject = $1 AND version = $2",
+            )
+            .bind(subject)
+            .bind(version.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
+        }
+        tx.commit().await.map_err(map)?;
+        Ok(())
+    }
+
+    async fn erase(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map)?;
+        lock_subject(&mut tx, subject).await?;
+        let mut erased = Vec::new();
+        for version in versions {
+            let row: Option<(i32,)> = sqlx::query_as(
+                "DELETE FROM subject_versions WHERE subject = $1 AND version = $2 \
+                 RETURNING schema_id",
+            )
+            .bind(subject)
+            .bind(version.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map)?;
+            erased.extend(row.map(|(id,)| id));
+        }
+        let (remaining,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM subject_versions WHERE subject = $1")
+                .bind(subject)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map)?;
+        if remaining == 0 {
+            // The subject is gone for good; so are its settings.
+            for statement in [
+                "DELETE FROM configs WHERE scope = $1",
+                "DELETE FROM modes WHERE scope = $1",
+            ] {
+                sqlx::query(statement)
+                    .bind(subject)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map)?;
+            }
+        }
+        if !erased.is_empty() {
+            // Every node drops these ids from its cache (the module doc). Ids another subject
+            // still uses are announced too: a re-read costs one query and keeps this simple.
+            lock(&mut tx, GLOBAL_LOCKS, ERASURE_LOCK).await?;
+            for id in &erased {
+                sqlx::query("INSERT INTO erasures (schema_id) VALUES ($1)")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map)?;
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map)?;
+            }
+            sqlx::query("DELETE FROM erasures WHERE erased_at < now() - interval '7 days'")
+                .execute(&mut *tx)
+                .await
+                .map_err(map)?;
+        }
+        tx.commit().await.map_err(map)?;
+        Ok(())
+    }
+
+    async fn config(&self, scope: &str) -> Result<Option<ConfigBody>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM configs WHERE scope = $1")
+            .bind(scope)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
+        row.map(|(body,)| serde_json::from_str(&body).map_err(StoreError::from))
+            .transpose()
+    }
+
+    async fn set_config(&self, scope: &str, body: &ConfigBody) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO configs (scope, body) VALUES ($1, $2) \
+             ON CONFLICT (scope) DO UPDATE SET body = excluded.body",
+        )
+        .bind(scope)
+        .bind(serde_json::to_string(body)?)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(())
+    }
+
+    async fn delete_config(&self, scope: &str) -> Result<Option<ConfigBody>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("DELETE FROM configs WHERE scope = $1 RETURNING body")
+                .bind(scope)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map)?;
+        row.map(|(body,)| serde_json::from_str(&body).map_err(StoreError::from))
+            .transpose()
+    }
+
+    async fn mode(&self, scope: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT mode FROM modes WHERE scope = $1")
+            .bind(scope)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(row.map(|(mode,)| mode))
+    }
+
+    async fn set_mode(&self, scope: &str, mode: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO modes (scope, mode) VALUES ($1, $2) \
+             ON CONFLICT (scope) DO UPDATE SET mode = excluded.mode",
+        )
+        .bind(scope)
+        .bind(mode)
+        .execute(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(())
+    }
+
+    async fn delete_mode(&self, scope: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("DELETE FROM modes WHERE scope = $1 RETURNING mode")
+                .bind(scope)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map)?;
+        Ok(row.map(|(mode,)| mode))
+    }
+}
