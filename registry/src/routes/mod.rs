@@ -3,6 +3,7 @@
 
 mod compatibility;
 mod config;
+pub mod metrics;
 mod mode;
 mod root;
 mod schemas;

@@ -68,7 +68,12 @@ pub async fn register(
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<Registered>, ApiError> {
     check_subject(&subject)?;
-    let row = registration::register(&state, &subject, &request, params.flag("normalize")).await?;
+    let registered =
+        registration::register(&state, &subject, &request, params.flag("normalize")).await;
+    if let Err(ApiError::Incompatible { .. }) = &registered {
+        state.metrics.compatibility_rejected();
+    }
+    let row = registered?;
     Ok(Reply(Registered {
         id: row.schema_id.0,
     }))
