@@ -892,3 +892,48 @@ async fn metrics_are_exposed_for_prometheus() {
         "{again}"
     );
 }
+
+/// `format=serialized`: Protobuf schemas as base64 `FileDescriptorProto`s, which the Python,
+/// Go and .NET deserializers ask for; the same descriptor finds the same schema again.
+#[tokio::test]
+async fn protobuf_schemas_are_served_as_descriptors_on_request() {
+    let (_dir, server) = server().await;
+    let proto = "syntax = \"proto3\";\npackage acme;\nmessage Order { string id = 1; }\n";
+    let body = json!({"schema": proto, "schemaType": "PROTOBUF"}).to_string();
+    let registered = server.post("/subjects/orders/versions", &body).await;
+    assert_eq!(registered.json(), json!({"id": 1}), "{}", registered.body);
+    server.register("avro", USER_V1).await;
+
+    let plain = server.get("/schemas/ids/1").await.json();
+    assert!(plain["schema"].as_str().unwrap().contains("message Order"));
+    let serialized = server.get("/schemas/ids/1?format=serialized").await.json();
+    let descriptor = serialized["schema"].as_str().unwrap().to_string();
+    assert!(!descriptor.contains("message"), "{descriptor}");
+    assert_eq!(serialized["schemaType"], "PROTOBUF");
+    for path in [
+        "/subjects/orders/versions/1?format=serialized",
+        "/subjects/orders/versions/latest?format=SERIALIZED",
+    ] {
+        assert_eq!(
+            server.get(path).await.json()["schema"],
+            descriptor,
+            "{path}"
+        );
+    }
+    let raw = server.get("/schemas/ids/1/schema?format=serialized").await;
+    assert_eq!(raw.body, descriptor);
+    // The descriptor is the same schema: a lookup with it finds version 1.
+    let lookup = json!({"schema": descriptor, "schemaType": "PROTOBUF"}).to_string();
+    let found = server.post("/subjects/orders", &lookup).await.json();
+    assert_eq!(
+        (found["id"].clone(), found["version"].clone()),
+        (json!(1), json!(1))
+    );
+    // Other formats and unknown values answer the stored text.
+    let avro = server.get("/schemas/ids/2?format=serialized").await.json();
+    assert_eq!(avro, server.get("/schemas/ids/2").await.json());
+    assert_eq!(
+        server.get("/schemas/ids/1?format=other").await.json(),
+        plain
+    );
+}

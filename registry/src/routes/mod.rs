@@ -3,6 +3,7 @@
 
 mod compatibility;
 mod config;
+mod format;
 pub mod metrics;
 mod mode;
 mod root;
