@@ -3,6 +3,10 @@
 //!
 //! Served outside the Confluent media-type negotiation: Prometheus asks for `text/plain` or
 //! OpenMetrics, which the Confluent API would refuse with 406.
+//!
+//! The counts read every subject-version row per scrape, since the `Store` trait has no
+//! counting query yet: cheap for thousands of versions, worth a `COUNT` in the store for
+//! registries with millions.
 
 use std::collections::HashSet;
 
