@@ -6,14 +6,17 @@
 //! and return `Result<_, ApiError>`; only `error.rs` knows status codes and Confluent error
 //! codes, and only `store/` contains SQL.
 //!
-//! Not yet here: the PostgreSQL store, contexts, `/schemas` listing, `/subjects/{s}/metadata`,
-//! metrics, authentication.
+//! `GET /metrics` sits outside the Confluent API's conventions (media types, trailing
+//! slashes); [`metrics::track`] wraps both, so every request is counted.
+//!
+//! Not yet here: the PostgreSQL store, contexts, authentication.
 
 pub mod cache;
 pub mod deletion;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod registration;
 pub mod routes;
 pub mod scopes;
@@ -24,9 +27,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use axum::routing::get;
 use stele_engine::Level;
 
 use crate::cache::SchemaCache;
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Settings of a running registry that requests can see.
@@ -56,6 +61,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Schemas by id, for the read path.
     pub cache: Arc<SchemaCache>,
+    /// Request counts and latencies for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -65,6 +72,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             cache: Arc::new(SchemaCache::default()),
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }
@@ -72,15 +80,22 @@ impl AppState {
 /// The whole API.
 pub fn app(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
+    let recorder = Arc::clone(&state.metrics);
     let routes = routes::router()
         .fallback(http::unknown_path)
         .method_not_allowed_fallback(http::method_not_allowed)
+        .layer(middleware::from_fn(metrics::tag_route))
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state);
+        .with_state(state.clone());
     // Trailing slashes are stripped before routing, so the rewrite wraps the routed service.
-    Router::new()
+    let confluent = Router::new()
         .fallback_service(routes)
         .layer(middleware::from_fn(http::strip_trailing_slash))
         .layer(middleware::from_fn(http::negotiate))
-        .layer(middleware::from_fn(http::log_request))
+        .layer(middleware::from_fn(http::log_request));
+    Router::new()
+        .route("/metrics", get(routes::metrics::render))
+        .with_state(state)
+        .fallback_service(confluent)
+        .layer(middleware::from_fn_with_state(recorder, metrics::track))
 }

@@ -139,7 +139,7 @@ pub async fn stored_schema(
 }
 
 /// The stored schema `id`, parsed (cached: schemas are immutable).
-async fn parsed_schema(state: &AppState, id: SchemaId) -> Result<Arc<Schema>, ApiError> {
+pub async fn parsed_schema(state: &AppState, id: SchemaId) -> Result<Arc<Schema>, ApiError> {
     if let Some(hit) = state.cache.parsed(id) {
         return Ok(hit);
     }

@@ -773,3 +773,167 @@ async fn empty_schema_updates_metadata_only() {
         server.get("/subjects/s/versions/1").await.json()["schema"]
     );
 }
+
+/// The value of the one sample line `series` (name and labels exactly) in a scrape.
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok())?
+    })
+}
+
+/// `GET /metrics`: Prometheus text, series labelled by route template (never the raw path),
+/// inventory gauges and the count of incompatible registrations.
+#[tokio::test]
+async fn metrics_are_exposed_for_prometheus() {
+    let (_dir, server) = server().await;
+    server.register("orders-value", USER_V1).await;
+    server.register("orders-value", USER_V2).await;
+    server.register("other", USER_V1).await;
+    server.delete("/subjects/other").await;
+    for id in [1, 2, 1] {
+        assert_eq!(server.get(&format!("/schemas/ids/{id}")).await.status, 200);
+    }
+    server.get("/schemas/ids/77").await.assert_error(404, 40403);
+    server.get("/no/such/path").await.assert_error(404, 404);
+    server
+        .post(
+            "/subjects/orders-value/versions",
+            &register_body(USER_BROKEN),
+        )
+        .await
+        .assert_error(409, 40901);
+    // Refused by media-type negotiation before routing: counted all the same.
+    let refused = send(
+        server.addr,
+        "GET",
+        "/subjects",
+        None,
+        &[("Accept", "text/html")],
+    )
+    .await;
+    assert_eq!(refused.status, 406);
+
+    // What Prometheus sends; the Confluent API alone would refuse `text/plain` with 406.
+    let accept = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4";
+    let scraped = send(server.addr, "GET", "/metrics", None, &[("Accept", accept)]).await;
+    assert_eq!(scraped.status, 200, "{}", scraped.body);
+    assert_eq!(
+        scraped.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = &scraped.body;
+    let by_id = r#"route="/schemas/ids/{id}",method="GET""#;
+    let expectations = [
+        (format!(r#"stele_http_requests_total{{{by_id},status="2xx"}}"#), 3.0),
+        (format!(r#"stele_http_requests_total{{{by_id},status="4xx"}}"#), 1.0),
+        (
+            format!(r#"stele_http_request_duration_seconds_count{{{by_id},status="2xx"}}"#),
+            3.0,
+        ),
+        (
+            format!(r#"stele_http_request_duration_seconds_bucket{{{by_id},status="2xx",le="+Inf"}}"#),
+            3.0,
+        ),
+        (
+            r#"stele_http_requests_total{route="/subjects/{subject}/versions",method="POST",status="2xx"}"#.into(),
+            3.0,
+        ),
+        (
+            r#"stele_http_requests_total{route="/subjects/{subject}/versions",method="POST",status="4xx"}"#.into(),
+            1.0,
+        ),
+        (
+            r#"stele_http_requests_total{route="unmatched",method="GET",status="4xx"}"#.into(),
+            2.0,
+        ),
+        ("stele_compatibility_rejections_total".into(), 1.0),
+        // Ids 1 and 2 still resolve (id 1 also through the soft-deleted subject).
+        ("stele_schemas".into(), 2.0),
+        ("stele_subjects".into(), 1.0),
+    ];
+    for (series, wanted) in expectations {
+        assert_eq!(sample(text, &series), Some(wanted), "{series} in\n{text}");
+    }
+    let started = sample(text, "process_start_time_seconds").unwrap();
+    assert!(started > 1.7e9, "{started}");
+    // Bounded cardinality: raw paths never become labels.
+    assert!(!text.contains("/schemas/ids/1\""), "{text}");
+    assert!(!text.contains("orders-value"), "{text}");
+    assert!(!text.contains("no/such"), "{text}");
+    // Every line is a comment or `name{labels} value`, and buckets never decrease.
+    let mut previous: Option<(String, f64)> = None;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
+        assert!(
+            series.starts_with("stele_") || series.starts_with("process_"),
+            "{line}"
+        );
+        if let Some((labels, _)) = series.split_once(",le=") {
+            if let Some((before, count)) = &previous
+                && before == labels
+            {
+                assert!(value >= *count, "bucket decreased: {line}");
+            }
+            previous = Some((labels.to_string(), value));
+        }
+    }
+    // The scrape itself is counted by the next one.
+    let again = server.get("/metrics").await.body;
+    assert_eq!(
+        sample(
+            &again,
+            r#"stele_http_requests_total{route="/metrics",method="GET",status="2xx"}"#
+        ),
+        Some(1.0),
+        "{again}"
+    );
+}
+
+/// `format=serialized`: Protobuf schemas as base64 `FileDescriptorProto`s, which the Python,
+/// Go and .NET deserializers ask for; the same descriptor finds the same schema again.
+#[tokio::test]
+async fn protobuf_schemas_are_served_as_descriptors_on_request() {
+    let (_dir, server) = server().await;
+    let proto = "syntax = \"proto3\";\npackage acme;\nmessage Order { string id = 1; }\n";
+    let body = json!({"schema": proto, "schemaType": "PROTOBUF"}).to_string();
+    let registered = server.post("/subjects/orders/versions", &body).await;
+    assert_eq!(registered.json(), json!({"id": 1}), "{}", registered.body);
+    server.register("avro", USER_V1).await;
+
+    let plain = server.get("/schemas/ids/1").await.json();
+    assert!(plain["schema"].as_str().unwrap().contains("message Order"));
+    let serialized = server.get("/schemas/ids/1?format=serialized").await.json();
+    let descriptor = serialized["schema"].as_str().unwrap().to_string();
+    assert!(!descriptor.contains("message"), "{descriptor}");
+    assert_eq!(serialized["schemaType"], "PROTOBUF");
+    for path in [
+        "/subjects/orders/versions/1?format=serialized",
+        "/subjects/orders/versions/latest?format=SERIALIZED",
+    ] {
+        assert_eq!(
+            server.get(path).await.json()["schema"],
+            descriptor,
+            "{path}"
+        );
+    }
+    let raw = server.get("/schemas/ids/1/schema?format=serialized").await;
+    assert_eq!(raw.body, descriptor);
+    // The descriptor is the same schema: a lookup with it finds version 1.
+    let lookup = json!({"schema": descriptor, "schemaType": "PROTOBUF"}).to_string();
+    let found = server.post("/subjects/orders", &lookup).await.json();
+    assert_eq!(
+        (found["id"].clone(), found["version"].clone()),
+        (json!(1), json!(1))
+    );
+    // Other formats and unknown values answer the stored text.
+    let avro = server.get("/schemas/ids/2?format=serialized").await.json();
+    assert_eq!(avro, server.get("/schemas/ids/2").await.json());
+    assert_eq!(
+        server.get("/schemas/ids/1?format=other").await.json(),
+        plain
+    );
+}

@@ -202,22 +202,34 @@ async fn environment_and_defaults_configure_the_binary() {
     assert!(dir.path().join("stele-data").join("registry.db").exists());
 }
 
-/// The real confluent-kafka-python client (registry calls, Avro and JSON Schema serializers)
-/// against the binary: `tests/python/round_trip.py`. Runs where Python has
-/// `confluent-kafka[avro,schemaregistry]` installed; elsewhere it says so and checks nothing,
-/// unless `STELE_REQUIRE_PYTHON_CLIENT=1` makes a missing client a failure (for CI).
+/// What the Python round trip needs (also named at the top of `round_trip.py`).
+const PYTHON_CLIENT: &str =
+    "pip install \"confluent-kafka[avro,json,protobuf,schemaregistry]==2.16.0\"";
+
+/// The real confluent-kafka-python client (registry calls; Avro, JSON Schema and Protobuf
+/// serializers) against the binary: `tests/python/round_trip.py`. Runs where Python has the
+/// client with those extras installed ([`PYTHON_CLIENT`]); elsewhere it says so and checks
+/// nothing, unless `STELE_REQUIRE_PYTHON_CLIENT=1` makes a missing client a failure (for CI).
 #[tokio::test]
 async fn python_client_round_trip() {
     let probe = Command::new("python3")
-        .args(["-c", "import confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.json_schema"])
+        .args([
+            "-c",
+            "import confluent_kafka.schema_registry.avro, \
+             confluent_kafka.schema_registry.json_schema, \
+             confluent_kafka.schema_registry.protobuf",
+        ])
         .output();
     let available = probe.is_ok_and(|output| output.status.success());
     if !available {
         assert!(
             std::env::var_os("STELE_REQUIRE_PYTHON_CLIENT").is_none(),
-            "STELE_REQUIRE_PYTHON_CLIENT is set but confluent-kafka is not importable"
+            "STELE_REQUIRE_PYTHON_CLIENT is set but confluent-kafka with its Avro, JSON and \
+             Protobuf extras is not importable; run {PYTHON_CLIENT}"
         );
-        eprintln!("python_client_round_trip: confluent-kafka for Python is not installed; not run");
+        eprintln!(
+            "python_client_round_trip: confluent-kafka for Python is not installed ({PYTHON_CLIENT}); not run"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,8 @@
 
 mod compatibility;
 mod config;
+mod format;
+pub mod metrics;
 mod mode;
 mod root;
 mod schemas;

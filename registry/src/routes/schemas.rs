@@ -1,5 +1,6 @@
 //! `/schemas`: schema types, the schema list, and schemas by id (the serializers' hot path,
-//! served from the cache). Left out: guids, `format=`, `ruleType`, `aliases`.
+//! served from the cache). `format=serialized` is handled in `format.rs`. Left out: guids,
+//! `ruleType`, `aliases`.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -11,6 +12,7 @@ use crate::entities::{SchemaById, SubjectSchema, SubjectVersion};
 use crate::error::ApiError;
 use crate::http::{ConfluentPath, Params, Reply, json_bytes, parse_schema_id, raw_text};
 use crate::registration::stored_schema;
+use crate::routes::format::formatted;
 use crate::store::{SchemaId, VersionRow};
 use std::sync::Arc;
 
@@ -35,10 +37,14 @@ pub async fn by_id(
     let cached = find(&state, &id).await?;
     let subject = params.get("subject");
     let fetch_max_id = params.flag_any(&["fetchMaxId", "fetch_max_id"]);
-    if subject.is_none() && !fetch_max_id {
+    let text = formatted(&state, &cached, &params).await?;
+    if subject.is_none() && !fetch_max_id && text.is_none() {
         return Ok(json_bytes(cached.by_id_body.clone()));
     }
     let mut entity = SchemaById::new(&cached.stored);
+    if let Some(text) = text {
+        entity.schema = text;
+    }
     if let Some(subject) = subject {
         let usages = state.store.usages(cached.stored.id).await?;
         let usage = usages.iter().rev().find(|u| u.subject == subject);
@@ -97,9 +103,13 @@ pub async fn list(
 pub async fn raw_by_id(
     State(state): State<AppState>,
     ConfluentPath(id): ConfluentPath<String>,
+    params: Params,
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id).await?;
-    Ok(raw_text(cached.stored.schema.clone()))
+    let text = formatted(&state, &cached, &params).await?;
+    Ok(raw_text(
+        text.unwrap_or_else(|| cached.stored.schema.clone()),
+    ))
 }
 
 async fn usages(state: &AppState, id: &str, params: &Params) -> Result<Vec<VersionRow>, ApiError> {

@@ -1,5 +1,6 @@
-//! `/subjects`: list, lookup, register, read and delete versions.
-//! Left out: tags, `deletedAsNegative`, `format=`.
+//! `/subjects`: list, lookup, register, read and delete versions. Version reads take
+//! `format=serialized` (see `format.rs`). Left out: tags, `deletedAsNegative`, `format=` on
+//! lookups.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -12,6 +13,7 @@ use crate::http::{
     ConfluentJson, ConfluentPath, Params, Reply, VersionSpec, check_subject, raw_text,
 };
 use crate::registration::{self, stored_schema};
+use crate::routes::format::formatted;
 use crate::store::VersionRow;
 
 /// `GET /subjects`; Python's `subject` and `deleted_only` spellings are accepted too.
@@ -68,7 +70,12 @@ pub async fn register(
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<Registered>, ApiError> {
     check_subject(&subject)?;
-    let row = registration::register(&state, &subject, &request, params.flag("normalize")).await?;
+    let registered =
+        registration::register(&state, &subject, &request, params.flag("normalize")).await;
+    if let Err(ApiError::Incompatible { .. }) = &registered {
+        state.metrics.compatibility_rejected();
+    }
+    let row = registered?;
     Ok(Reply(Registered {
         id: row.schema_id.0,
     }))
@@ -129,7 +136,10 @@ async fn resolve(
     let cached = stored_schema(state, row.schema_id)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("schema {} is missing", row.schema_id)))?;
-    let entity = SubjectSchema::new(subject, row.version.0, &cached.stored);
+    let mut entity = SubjectSchema::new(subject, row.version.0, &cached.stored);
+    if let Some(text) = formatted(state, &cached, params).await? {
+        entity.schema = text;
+    }
     Ok((row, entity))
 }
 
