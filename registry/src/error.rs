@@ -67,6 +67,9 @@ pub enum ApiError {
         "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive"
     )]
     InvalidCompatibilityLevel,
+    /// 42203 as well: unknown `compatibilityPolicy`.
+    #[error("Invalid compatibility policy. Valid values are STRICT and LENIENT")]
+    InvalidCompatibilityPolicy,
     /// 42204: unknown mode, or a mode not allowed on this scope.
     #[error("{0}")]
     InvalidMode(String),
@@ -133,7 +136,9 @@ impl ApiError {
             E::Incompatible { .. } => (StatusCode::CONFLICT, 40901),
             E::InvalidSchema(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42201),
             E::InvalidVersion(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42202),
-            E::InvalidCompatibilityLevel => (StatusCode::UNPROCESSABLE_ENTITY, 42203),
+            E::InvalidCompatibilityLevel | E::InvalidCompatibilityPolicy => {
+                (StatusCode::UNPROCESSABLE_ENTITY, 42203)
+            }
             E::InvalidMode(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
             E::OperationNotPermitted(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42205),
             E::ReferenceExists(..) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),

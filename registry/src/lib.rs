@@ -9,7 +9,8 @@
 //! `GET /metrics` sits outside the Confluent API's conventions (media types, trailing
 //! slashes); [`metrics::track`] wraps both, so every request is counted.
 //!
-//! Not yet here: the PostgreSQL store, contexts, authentication.
+//! Not yet here: contexts (qualified subjects and per-context ids), schema tags, guids,
+//! associations, the `compatibilityPolicy` and `compatibilityGroup` settings, authentication.
 
 pub mod cache;
 pub mod deletion;

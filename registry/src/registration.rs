@@ -308,6 +308,7 @@ async fn incompatibilities(
     new_version: i32,
     previous: &[&VersionRow],
     level: Level,
+    options: CheckOptions,
 ) -> Result<Vec<String>, ApiError> {
     let compared: &[&VersionRow] = match (level == Level::NONE, level.transitive) {
         (true, _) => &[],
@@ -337,7 +338,7 @@ async fn incompatibilities(
                 schema: &candidate,
             },
             &versioned,
-            CheckOptions::default(),
+            options,
         )
     });
     let report = checking
@@ -353,7 +354,8 @@ pub async fn register(
     request: &RegisterRequest,
     normalize_flag: bool,
 ) -> Result<VersionRow, ApiError> {
-    let (level, normalize_config) = scopes::effective_level(state, subject).await?;
+    let effective = scopes::effective_level(state, subject).await?;
+    let (level, normalize_config) = (effective.level, effective.normalize);
     let candidate = prepare(state, subject, request, normalize_flag || normalize_config).await?;
     let explicit_id = request
         .id
@@ -414,7 +416,11 @@ pub async fn register(
                     "Version is not one more than previous version".into(),
                 ));
             }
-            let messages = incompatibilities(state, &candidate.parsed, next, &live, level).await?;
+            let options = CheckOptions {
+                policy: effective.policy,
+            };
+            let messages =
+                incompatibilities(state, &candidate.parsed, next, &live, level, options).await?;
             if !messages.is_empty() {
                 return Err(ApiError::Incompatible {
                     subject: subject.to_string(),
@@ -458,7 +464,7 @@ pub async fn lookup(
     normalize_flag: bool,
     include_deleted: bool,
 ) -> Result<SubjectSchema, ApiError> {
-    let (_, normalize_config) = scopes::effective_level(state, subject).await?;
+    let normalize_config = scopes::effective_level(state, subject).await?.normalize;
     let candidate = prepare(state, subject, request, normalize_flag || normalize_config).await?;
     let versions = state.store.versions(subject).await?;
     let visible: Vec<&VersionRow> = versions
@@ -505,7 +511,8 @@ pub async fn check_compatibility(
     normalize_flag: bool,
     verbose: bool,
 ) -> Result<CompatibilityAnswer, ApiError> {
-    let (level, normalize_config) = scopes::effective_level(state, subject).await?;
+    let effective = scopes::effective_level(state, subject).await?;
+    let (level, normalize_config) = (effective.level, effective.normalize);
     let versions = state.store.versions(subject).await?;
     let live: Vec<&VersionRow> = versions.iter().filter(|v| !v.deleted).collect();
     // A numbered version must exist (40402) before anything else is looked at.
@@ -532,7 +539,11 @@ pub async fn check_compatibility(
         Err(other) => return Err(other),
     };
     let next = versions.last().map_or(1, |v| v.version.0.saturating_add(1));
-    let messages = incompatibilities(state, &candidate.parsed, next, &previous, level).await?;
+    let options = CheckOptions {
+        policy: effective.policy,
+    };
+    let messages =
+        incompatibilities(state, &candidate.parsed, next, &previous, level, options).await?;
     Ok(CompatibilityAnswer {
         is_compatible: messages.is_empty(),
         // Confluent omits empty lists.

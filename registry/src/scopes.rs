@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
-use stele_engine::Level;
+use stele_engine::{Level, Policy};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -16,6 +16,9 @@ use crate::store::{ConfigBody, GLOBAL_SCOPE};
 
 /// The compatibility level field, as `PUT` spells it and as we store it.
 pub const LEVEL_FIELD: &str = "compatibility";
+
+/// The config field naming Confluent's compatibility policy (STRICT or LENIENT).
+pub const POLICY_FIELD: &str = "compatibilityPolicy";
 
 /// A registry mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +78,15 @@ impl FromStr for Mode {
 }
 
 /// Parses a compatibility level as sent by a client (42203 when unknown).
+/// Reads a `compatibilityPolicy` value (case-insensitive): Confluent's STRICT and LENIENT.
+pub fn parse_policy(value: &Value) -> Result<Policy, ApiError> {
+    match value.as_str().map(str::to_ascii_uppercase).as_deref() {
+        Some("STRICT") => Ok(Policy::Strict),
+        Some("LENIENT") => Ok(Policy::Lenient),
+        _ => Err(ApiError::InvalidCompatibilityPolicy),
+    }
+}
+
 pub fn parse_level(value: &Value) -> Result<Level, ApiError> {
     value
         .as_str()
@@ -105,7 +117,7 @@ pub async fn effective_config(
 }
 
 /// The effective level and `normalize` flag for `subject`.
-pub async fn effective_level(state: &AppState, subject: &str) -> Result<(Level, bool), ApiError> {
+pub async fn effective_level(state: &AppState, subject: &str) -> Result<Effective, ApiError> {
     let config = effective_config(state, Some(subject)).await?;
     let level = config
         .get(LEVEL_FIELD)
@@ -116,7 +128,27 @@ pub async fn effective_level(state: &AppState, subject: &str) -> Result<(Level, 
         .get("normalize")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    Ok((level, normalize))
+    // Stored values were validated on the way in; anything else reads as the default.
+    let policy = config
+        .get(POLICY_FIELD)
+        .and_then(|v| parse_policy(v).ok())
+        .unwrap_or_default();
+    Ok(Effective {
+        level,
+        normalize,
+        policy,
+    })
+}
+
+/// The settings a compatibility check takes from the config in force.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective {
+    /// The compatibility level.
+    pub level: Level,
+    /// The config's `normalize`.
+    pub normalize: bool,
+    /// The config's `compatibilityPolicy` (STRICT unless set).
+    pub policy: Policy,
 }
 
 /// The mode in force for `subject` (or globally).
@@ -175,6 +207,12 @@ pub fn validate_config_update(body: ConfigBody) -> Result<ConfigBody, ApiError> 
         if key == LEVEL_FIELD {
             let level = parse_level(&value)?;
             clean.insert(key, Value::String(level.as_str().into()));
+        } else if key == POLICY_FIELD {
+            let policy = match parse_policy(&value)? {
+                Policy::Strict => "STRICT",
+                Policy::Lenient => "LENIENT",
+            };
+            clean.insert(key, Value::String(policy.into()));
         } else {
             clean.insert(key, value);
         }

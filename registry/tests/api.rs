@@ -937,3 +937,42 @@ async fn protobuf_schemas_are_served_as_descriptors_on_request() {
         plain
     );
 }
+
+/// `compatibilityPolicy` is validated, stored upper-case and applied: under LENIENT an
+/// optional property may join an open content model, which STRICT refuses.
+#[tokio::test]
+async fn compatibility_policy_is_validated_and_applied() {
+    let (_dir, server) = server().await;
+    server
+        .put("/config/p", r#"{"compatibilityPolicy":"sloppy"}"#)
+        .await
+        .assert_error(422, 42203);
+    let old = json!({"schemaType": "JSON", "schema": r#"{"type":"object","properties":{"a":{"type":"string"}}}"#});
+    let new = json!({"schemaType": "JSON", "schema": r#"{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}}}"#});
+    assert_eq!(
+        server
+            .post("/subjects/p/versions", &old.to_string())
+            .await
+            .status,
+        200
+    );
+    let check = |body: String| {
+        let server = &server;
+        async move {
+            server
+                .post("/compatibility/subjects/p/versions/latest", &body)
+                .await
+                .json()["is_compatible"]
+                .clone()
+        }
+    };
+    assert_eq!(check(new.to_string()).await, json!(false));
+    assert_eq!(
+        server
+            .put("/config/p", r#"{"compatibilityPolicy":"lenient"}"#)
+            .await
+            .json(),
+        json!({"compatibilityPolicy": "LENIENT"})
+    );
+    assert_eq!(check(new.to_string()).await, json!(true));
+}

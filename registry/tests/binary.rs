@@ -250,17 +250,3 @@ async fn python_client_round_trip() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
-
-#[test]
-fn postgres_urls_are_refused_clearly() {
-    let output = Command::new(BINARY)
-        .args(["--database", "postgres://localhost/stele"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("PostgreSQL is not supported yet"),
-        "{stderr}"
-    );
-}

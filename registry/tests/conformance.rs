@@ -9,10 +9,8 @@
 //! shows the registry adds nothing and loses nothing on the way (request parsing, reference
 //! resolution from the store, canonical storage and re-parsing, level handling).
 //!
-//! Left out: the `lenient` verdicts. The registry does not apply Confluent's
-//! `compatibilityPolicy` config yet (it stores the field and checks with the strict policy),
-//! so only the strict verdict (`expected.backward`) is compared; the engine test covers the
-//! lenient ones.
+//! Cases with a `lenient` verdict run a second time with `"compatibilityPolicy": "LENIENT"`
+//! in the subject's config, and that verdict is compared too.
 //!
 //! The vectors live beside the repository (`../../shared/conformance` from this crate, or
 //! `STELE_CONFORMANCE_DIR`). A missing directory fails the test: it is never skipped silently.
@@ -74,8 +72,8 @@ impl CaseRun<'_> {
         format!("case-{}-{name}", self.id)
     }
 
-    async fn set_level(&self, subject: &str, level: &str) -> Result<(), String> {
-        let body = json!({ "compatibility": level }).to_string();
+    async fn set_level(&self, subject: &str, level: &str, policy: &str) -> Result<(), String> {
+        let body = json!({ "compatibility": level, "compatibilityPolicy": policy }).to_string();
         let answer = self
             .server
             .put(&format!("/config/{}", encode(subject)), &body)
@@ -171,7 +169,7 @@ impl CaseRun<'_> {
         references: Vec<Value>,
     ) -> Result<i64, String> {
         let subject = self.subject(subject);
-        self.set_level(&subject, "NONE").await?;
+        self.set_level(&subject, "NONE", "STRICT").await?;
         let body = json!({
             "schema": entry["schema"],
             "schemaType": "PROTOBUF",
@@ -216,11 +214,11 @@ impl CaseRun<'_> {
         Ok(body)
     }
 
-    async fn verdict(&mut self, case: &Value) -> Result<bool, String> {
+    async fn verdict(&mut self, case: &Value, policy: &str) -> Result<bool, String> {
         self.register_references(case).await?;
         let subject = self.subject("value");
         let path = encode(&subject);
-        self.set_level(&subject, "NONE").await?;
+        self.set_level(&subject, "NONE", "STRICT").await?;
         let old = self.body(case, "old")?;
         let registered = self
             .server
@@ -232,7 +230,7 @@ impl CaseRun<'_> {
                 registered.status, registered.body
             ));
         }
-        self.set_level(&subject, "BACKWARD").await?;
+        self.set_level(&subject, "BACKWARD", policy).await?;
         let new = self.body(case, "new")?;
         let answer = self
             .server
@@ -258,41 +256,36 @@ async fn run(file: &str) {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path()).await;
     let mut failures = Vec::new();
+    let mut verdicts = 0;
     for case in &cases {
         let id = case["id"].as_str().unwrap_or("?");
-        let expected = case
-            .pointer("/expected/backward")
-            .and_then(Value::as_bool)
-            .unwrap_or_else(|| panic!("{id}: expected.backward is not a bool"));
-        let mut run = CaseRun {
-            server: &server,
-            id,
-            versions: BTreeMap::new(),
-        };
-        match run.verdict(case).await {
-            Ok(got) if got == expected => {}
-            Ok(got) => failures.push(format!(
-                "{id}: expected is_compatible={expected}, got {got} — {}",
-                case["description"].as_str().unwrap_or("")
-            )),
-            Err(error) => failures.push(format!("{id}: {error}")),
+        let mut checks = vec![("STRICT", case.pointer("/expected/backward"))];
+        if let Some(lenient) = case.pointer("/lenient/backward") {
+            checks.push(("LENIENT", Some(lenient)));
+        }
+        for (policy, expected) in checks {
+            verdicts += 1;
+            let expected = expected
+                .and_then(Value::as_bool)
+                .unwrap_or_else(|| panic!("{id}: the {policy} verdict is not a bool"));
+            let mut run = CaseRun {
+                server: &server,
+                id,
+                versions: BTreeMap::new(),
+            };
+            match run.verdict(case, policy).await {
+                Ok(got) if got == expected => {}
+                Ok(got) => failures.push(format!(
+                    "{id} ({policy}): expected is_compatible={expected}, got {got} — {}",
+                    case["description"].as_str().unwrap_or("")
+                )),
+                Err(error) => failures.push(format!("{id} ({policy}): {error}")),
+            }
         }
     }
     server.stop().await;
-    let passed = cases.len() - failures.len();
-    let lenient = cases
-        .iter()
-        .filter(|c| c.pointer("/lenient/backward").is_some())
-        .count();
-    let note = if lenient > 0 {
-        format!(" ({lenient} lenient verdicts not checked: no compatibilityPolicy yet)")
-    } else {
-        String::new()
-    };
-    eprintln!(
-        "{file} through HTTP: {passed}/{} strict verdicts match{note}",
-        cases.len()
-    );
+    let passed = verdicts - failures.len();
+    eprintln!("{file} through HTTP: {passed}/{verdicts} verdicts match");
     assert!(
         failures.is_empty(),
         "{file}: {} of {} cases failed:\n{}",
