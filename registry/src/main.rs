@@ -42,6 +42,8 @@ fn parse_level(text: &str) -> Result<Level, String> {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
+        // Colour codes only for a person at a terminal, never in log files or collectors.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             EnvFilter::try_from_env("STELE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
