@@ -1,7 +1,8 @@
-//! End-to-end tests live in `tests/tests/`; this library only gives them a crate to belong to.
+//! End-to-end tests across crates live in `tests/tests/`; this library only gives them a crate
+//! to belong to.
 //!
-//! The `stele` binary's end-to-end tests over the example contracts in `schemas/` are in
-//! `cli/tests/contracts.rs` instead: only the CLI package's own integration tests get
-//! `CARGO_BIN_EXE_stele`, which makes cargo build the binary before the tests and names its
-//! exact path. Searching `target/` from this package would run a stale binary whenever this
-//! package is tested on its own.
+//! `tests/tests/registry_agrees_with_engine.rs` registers every history in `schemas/` with the
+//! registry and breaks each one, checking that the registry's verdicts and messages are exactly
+//! the engine's (which is also what `stele check` prints). The `stele` binary's own end-to-end
+//! tests over `schemas/` are in `cli/tests/contracts.rs`: only the CLI package's integration
+//! tests get `CARGO_BIN_EXE_stele`, the exact path of a freshly built binary.
