@@ -6,8 +6,8 @@
 //! and return `Result<_, ApiError>`; only `error.rs` knows status codes and Confluent error
 //! codes, and only `store/` contains SQL.
 //!
-//! `GET /metrics` sits outside the Confluent API's conventions (media types, trailing
-//! slashes); [`metrics::track`] wraps both, so every request is counted.
+//! `GET /metrics` and `GET /health` sit outside the Confluent API's conventions (media types,
+//! trailing slashes); [`metrics::track`] wraps both, so every request is counted.
 //!
 //! Not yet here: contexts (qualified subjects and per-context ids), schema tags, guids,
 //! associations, the `compatibilityPolicy` and `compatibilityGroup` settings, authentication.
@@ -96,6 +96,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(http::log_request));
     Router::new()
         .route("/metrics", get(routes::metrics::render))
+        .route("/health", get(routes::root::health))
         .with_state(state)
         .fallback_service(confluent)
         .layer(middleware::from_fn_with_state(recorder, metrics::track))
