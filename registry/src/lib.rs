@@ -32,6 +32,7 @@ use axum::routing::get;
 use stele_engine::Level;
 
 use crate::cache::SchemaCache;
+use crate::entities::SchemaTypeField;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub default_compatibility: Level,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Whether Avro answers carry `schemaType` (8.x shape) or omit it (7.x shape).
+    pub schema_type_field: SchemaTypeField,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
         Config {
             default_compatibility: Level::BACKWARD,
             max_body_bytes: 16 * 1024 * 1024,
+            schema_type_field: SchemaTypeField::OmitAvro,
         }
     }
 }

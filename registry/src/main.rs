@@ -92,6 +92,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let config = Config {
         default_compatibility: args.default_compatibility,
         max_body_bytes: args.max_body_bytes,
+        ..Config::default()
     };
     let state = AppState::new(store.store(), config);
     store
