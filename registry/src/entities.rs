@@ -1,8 +1,10 @@
 //! The JSON entities of the Confluent API, spelled exactly as clients expect.
 //!
 //! Requests ignore unknown fields and accept an explicit `null` for every optional field.
-//! Responses omit null and empty fields (Confluent's `NON_EMPTY`), and omit `schemaType` for
-//! Avro (the 7.x shape, which every client reads as Avro).
+//! Responses omit null and empty fields (Confluent's `NON_EMPTY`). `schemaType` is omitted for
+//! Avro by default (the 7.x shape, which every client reads as Avro); with
+//! [`SchemaTypeField::Always`] every `Schema` and `SchemaString` answer carries it, Avro
+//! included (the 8.x shape), for clients that insist on seeing it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -59,9 +61,19 @@ impl From<&Reference> for ReferenceEntity {
     }
 }
 
-/// `schemaType` as responses spell it: absent for Avro.
-fn response_type(schema_type: &str) -> Option<String> {
-    (schema_type != "AVRO").then(|| schema_type.to_string())
+/// Whether `schemaType` appears in `Schema` and `SchemaString` answers for Avro schemas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SchemaTypeField {
+    /// Absent for Avro, present for the other formats (Confluent 7.x).
+    #[default]
+    OmitAvro,
+    /// Always present, `"AVRO"` included (Confluent 8.x).
+    Always,
+}
+
+/// `schemaType` as responses spell it under `field`.
+fn response_type(schema_type: &str, field: SchemaTypeField) -> Option<String> {
+    (field == SchemaTypeField::Always || schema_type != "AVRO").then(|| schema_type.to_string())
 }
 
 fn references(stored: &StoredSchema) -> Vec<ReferenceEntity> {
@@ -82,7 +94,7 @@ pub struct SubjectSchema {
     pub version: i32,
     /// The schema id.
     pub id: i32,
-    /// Absent for Avro.
+    /// Absent for Avro unless [`SchemaTypeField::Always`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_type: Option<String>,
     /// Omitted when empty.
@@ -99,13 +111,18 @@ pub struct SubjectSchema {
 }
 
 impl SubjectSchema {
-    /// The entity for `subject` version `version` of `stored`.
-    pub fn new(subject: &str, version: i32, stored: &StoredSchema) -> SubjectSchema {
+    /// The entity for `subject` version `version` of `stored`, `schemaType` spelled per `field`.
+    pub fn new(
+        subject: &str,
+        version: i32,
+        stored: &StoredSchema,
+        field: SchemaTypeField,
+    ) -> SubjectSchema {
         SubjectSchema {
             subject: subject.to_string(),
             version,
             id: stored.id.0,
-            schema_type: response_type(&stored.schema_type),
+            schema_type: response_type(&stored.schema_type, field),
             references: references(stored),
             metadata: stored.metadata.clone(),
             rule_set: stored.rule_set.clone(),
@@ -120,7 +137,7 @@ impl SubjectSchema {
 pub struct SchemaById {
     /// The canonical schema text.
     pub schema: String,
-    /// Absent for Avro.
+    /// Absent for Avro unless [`SchemaTypeField::Always`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema_type: Option<String>,
     /// Omitted when empty.
@@ -144,11 +161,11 @@ pub struct SchemaById {
 }
 
 impl SchemaById {
-    /// The entity for `stored`, without subject and version.
-    pub fn new(stored: &StoredSchema) -> SchemaById {
+    /// The entity for `stored`, without subject and version, `schemaType` spelled per `field`.
+    pub fn new(stored: &StoredSchema, field: SchemaTypeField) -> SchemaById {
         SchemaById {
             schema: stored.schema.clone(),
-            schema_type: response_type(&stored.schema_type),
+            schema_type: response_type(&stored.schema_type, field),
             references: references(stored),
             metadata: stored.metadata.clone(),
             rule_set: stored.rule_set.clone(),

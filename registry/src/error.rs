@@ -114,6 +114,9 @@ pub enum ApiError {
     /// 50001: the store failed; logged in full, answered generically.
     #[error("Error in the backend data store")]
     Store(#[source] StoreError),
+    /// 50001 with 503: `GET /health` found the store not answering; logged, answered generically.
+    #[error("The backend data store is not answering")]
+    StoreUnavailable(#[source] StoreError),
     /// 500: any other internal failure; logged in full, answered generically.
     #[error("Internal Server Error")]
     Internal(String),
@@ -153,6 +156,7 @@ impl ApiError {
             E::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, 413),
             E::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, 415),
             E::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
+            E::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, 50001),
             E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 500),
         }
     }
@@ -176,6 +180,10 @@ impl IntoResponse for ApiError {
         let (status, error_code) = self.status_and_code();
         match &self {
             ApiError::Store(source) => tracing::error!(error = %source, ?source, "store failed"),
+            // A warning, not an error: a probe repeats it every few seconds during an outage.
+            ApiError::StoreUnavailable(source) => {
+                tracing::warn!(error = %source, "health check: the store is not answering");
+            }
             ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
             _ => tracing::debug!(error_code, message = %self, "request refused"),
         }

@@ -6,8 +6,8 @@
 //! and return `Result<_, ApiError>`; only `error.rs` knows status codes and Confluent error
 //! codes, and only `store/` contains SQL.
 //!
-//! `GET /metrics` sits outside the Confluent API's conventions (media types, trailing
-//! slashes); [`metrics::track`] wraps both, so every request is counted.
+//! `GET /metrics` and `GET /health` sit outside the Confluent API's conventions (media types,
+//! trailing slashes); [`metrics::track`] wraps both, so every request is counted.
 //!
 //! Not yet here: contexts (qualified subjects and per-context ids), schema tags, guids,
 //! associations, the `compatibilityPolicy` and `compatibilityGroup` settings, authentication.
@@ -32,6 +32,7 @@ use axum::routing::get;
 use stele_engine::Level;
 
 use crate::cache::SchemaCache;
+use crate::entities::SchemaTypeField;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub default_compatibility: Level,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Whether Avro answers carry `schemaType` (8.x shape) or omit it (7.x shape).
+    pub schema_type_field: SchemaTypeField,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
         Config {
             default_compatibility: Level::BACKWARD,
             max_body_bytes: 16 * 1024 * 1024,
+            schema_type_field: SchemaTypeField::OmitAvro,
         }
     }
 }
@@ -96,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(http::log_request));
     Router::new()
         .route("/metrics", get(routes::metrics::render))
+        .route("/health", get(routes::root::health))
         .with_state(state)
         .fallback_service(confluent)
         .layer(middleware::from_fn_with_state(recorder, metrics::track))

@@ -1,75 +1,69 @@
-//! `stele-registry`: reads configuration (flags or `STELE_*` environment variables), opens
-//! the store named by the database URL, runs its migrations, and serves the API until SIGTERM
-//! or ctrl-c, finishing requests in flight.
+//! `stele-registry`: resolves its settings (flags, `STELE_*` environment variables, an
+//! optional TOML file; see `settings.rs`), starts the logs, opens the store named by the
+//! database URL, runs its migrations, and serves the API until SIGTERM or ctrl-c, finishing
+//! requests in flight. Every startup failure exits with code 2.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod settings;
+
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
-use stele_engine::Level;
 use stele_registry::store::Backend;
 use stele_registry::{AppState, Config, app};
 use tracing_subscriber::EnvFilter;
 
-/// A Confluent-compatible schema registry.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Args {
-    /// Address to listen on.
-    #[arg(long, env = "STELE_LISTEN", default_value = "127.0.0.1:8081")]
-    listen: SocketAddr,
-    /// Directory for the embedded SQLite database (`registry.db`), created if missing.
-    #[arg(long, env = "STELE_DATA_DIR", default_value = "./stele-data")]
-    data_dir: PathBuf,
-    /// Database URL; overrides --data-dir: `sqlite://PATH`, or `postgres://...` for a
-    /// database that several nodes share.
-    #[arg(long, env = "STELE_DATABASE_URL")]
-    database: Option<String>,
-    /// Compatibility level used where none is configured.
-    #[arg(long, env = "STELE_DEFAULT_COMPATIBILITY", default_value = "BACKWARD", value_parser = parse_level)]
-    default_compatibility: Level,
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "STELE_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
-    max_body_bytes: usize,
-}
-
-fn parse_level(text: &str) -> Result<Level, String> {
-    text.parse()
-}
+use crate::settings::{LogFormat, Settings, Storage};
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        // Colour codes only for a person at a terminal, never in log files or collectors.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_env("STELE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    if let Err(error) = run(Args::parse()).await {
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::exit(2);
+        }
+    };
+    start_logs(settings.log_format);
+    if let Err(error) = run(settings).await {
         eprintln!("error: {error:#}");
         std::process::exit(2);
     }
 }
 
-/// Opens the store: `--database` (its scheme picks the backend), or the SQLite file under
-/// `--data-dir`. Returns it with a description for logs.
-async fn open_store(args: &Args) -> anyhow::Result<(Backend, String)> {
-    if let Some(url) = &args.database {
-        let store = Backend::open(url)
-            .await
-            .with_context(|| format!("opening the database {}", redacted(url)))?;
-        return Ok((store, redacted(url)));
+/// Logs to stdout in `format`, filtered by `STELE_LOG` (default `info`).
+fn start_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("STELE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        // Colour codes only for a person at a terminal, never in log files or collectors.
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+        // Event fields at the top level (`message`, `address`, ...), as collectors index them.
+        LogFormat::Json => logs.json().with_ansi(false).flatten_event(true).init(),
     }
-    std::fs::create_dir_all(&args.data_dir)
-        .with_context(|| format!("creating data directory {}", args.data_dir.display()))?;
-    let file = args.data_dir.join("registry.db");
-    let store = Backend::open_file(&file)
-        .await
-        .with_context(|| format!("opening the database {}", file.display()))?;
-    Ok((store, file.display().to_string()))
+}
+
+/// Opens the store: a database URL (its scheme picks the backend), or the SQLite file in a
+/// data directory. Returns it with a description for logs.
+async fn open_store(storage: &Storage) -> anyhow::Result<(Backend, String)> {
+    match storage {
+        Storage::Url(url) => {
+            let store = Backend::open(url)
+                .await
+                .with_context(|| format!("opening the database {}", redacted(url)))?;
+            Ok((store, redacted(url)))
+        }
+        Storage::Directory(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating data directory {}", dir.display()))?;
+            let file = dir.join("registry.db");
+            let store = Backend::open_file(&file)
+                .await
+                .with_context(|| format!("opening the database {}", file.display()))?;
+            Ok((store, file.display().to_string()))
+        }
+    }
 }
 
 /// `url` without its password, for logs and error messages.
@@ -87,20 +81,21 @@ fn redacted(url: &str) -> String {
     }
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    let (store, database) = open_store(&args).await?;
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let (store, database) = open_store(&settings.storage).await?;
     let config = Config {
-        default_compatibility: args.default_compatibility,
-        max_body_bytes: args.max_body_bytes,
+        default_compatibility: settings.default_compatibility,
+        max_body_bytes: settings.max_body_bytes,
+        schema_type_field: settings.schema_type_field,
     };
     let state = AppState::new(store.store(), config);
     store
         .watch(Arc::clone(&state.cache))
         .await
         .context("watching the database for deletes made by other nodes")?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| format!("listening on {}", settings.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
     tracing::info!(%address, %database, "stele-registry listening");
     axum::serve(listener, app(state))

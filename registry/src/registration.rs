@@ -128,7 +128,7 @@ pub async fn stored_schema(
     let Some(stored) = state.store.schema_by_id(id).await? else {
         return Ok(None);
     };
-    let body = serde_json::to_vec(&SchemaById::new(&stored))
+    let body = serde_json::to_vec(&SchemaById::new(&stored, state.config.schema_type_field))
         .map_err(|e| ApiError::Internal(format!("serialising schema {id}: {e}")))?;
     let entry = Arc::new(CachedSchema {
         stored,
@@ -496,7 +496,12 @@ pub async fn lookup(
             .find(|row| include_deleted || !row.deleted)
             && let Some(cached) = stored_schema(state, row.schema_id).await?
         {
-            return Ok(SubjectSchema::new(subject, row.version.0, &cached.stored));
+            return Ok(SubjectSchema::new(
+                subject,
+                row.version.0,
+                &cached.stored,
+                state.config.schema_type_field,
+            ));
         }
     }
     Err(ApiError::SchemaNotFound("Schema not found".into()))

@@ -6,7 +6,7 @@ mod config;
 mod format;
 pub mod metrics;
 mod mode;
-mod root;
+pub mod root;
 mod schemas;
 mod subjects;
 

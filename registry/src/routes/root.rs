@@ -1,8 +1,16 @@
-//! `/` (a health probe for many deployments), `/v1/metadata/*` and `/contexts`.
+//! `/` (a liveness probe for many deployments), `/health` (readiness: the store answers),
+//! `/v1/metadata/*` and `/contexts`.
+//!
+//! `/health` is not a Confluent route: it is served outside the media type negotiation, so
+//! load balancers and orchestrators can probe it with any `Accept` header.
 
+use axum::Json;
+use axum::extract::State;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use crate::AppState;
+use crate::error::ApiError;
 use crate::http::{ConfluentJson, Reply, json_bytes};
 
 /// `GET /`: `{}`.
@@ -28,4 +36,16 @@ pub async fn server_version() -> Reply<Value> {
 /// `GET /contexts`: only the default context exists until contexts are implemented.
 pub async fn contexts() -> Reply<Vec<&'static str>> {
     Reply(vec!["."])
+}
+
+/// `GET /health`: `{"status":"UP"}` when the store answers a trivial query (the highest
+/// schema id), else 503 with error 50001. On PostgreSQL an outage answers within the pool's
+/// acquire timeout.
+pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state
+        .store
+        .max_schema_id()
+        .await
+        .map_err(ApiError::StoreUnavailable)?;
+    Ok(Json(json!({"status": "UP"})))
 }

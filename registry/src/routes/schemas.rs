@@ -41,7 +41,7 @@ pub async fn by_id(
     if subject.is_none() && !fetch_max_id && text.is_none() {
         return Ok(json_bytes(cached.by_id_body.clone()));
     }
-    let mut entity = SchemaById::new(&cached.stored);
+    let mut entity = SchemaById::new(&cached.stored, state.config.schema_type_field);
     if let Some(text) = text {
         entity.schema = text;
     }
@@ -93,6 +93,7 @@ pub async fn list(
                 &row.subject,
                 row.version.0,
                 &cached.stored,
+                state.config.schema_type_field,
             ));
         }
     }

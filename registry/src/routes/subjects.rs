@@ -136,7 +136,12 @@ async fn resolve(
     let cached = stored_schema(state, row.schema_id)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("schema {} is missing", row.schema_id)))?;
-    let mut entity = SubjectSchema::new(subject, row.version.0, &cached.stored);
+    let mut entity = SubjectSchema::new(
+        subject,
+        row.version.0,
+        &cached.stored,
+        state.config.schema_type_field,
+    );
     if let Some(text) = formatted(state, &cached, params).await? {
         entity.schema = text;
     }
@@ -214,6 +219,7 @@ pub async fn by_metadata(
                 &subject,
                 row.version.0,
                 &cached.stored,
+                state.config.schema_type_field,
             )));
         }
     }
