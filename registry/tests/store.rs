@@ -103,12 +103,12 @@ async fn registration_is_idempotent_and_ids_are_global(opener: Opener) {
         (second.schema_id, second.version),
         (SchemaId(2), Version(2))
     );
-    assert_eq!(store.max_schema_id().await.unwrap(), SchemaId(2));
+    assert_eq!(store.max_schema_id(".").await.unwrap(), SchemaId(2));
     assert_eq!(
         store.subjects().await.unwrap(),
         [("s".to_string(), true), ("t".to_string(), true)]
     );
-    assert_eq!(store.usages(SchemaId(1)).await.unwrap().len(), 2);
+    assert_eq!(store.usages(".", SchemaId(1)).await.unwrap().len(), 2);
     assert_eq!(store.all_versions().await.unwrap().len(), 3);
     assert_eq!(store.find_in_subject("s", "b").await.unwrap(), [second]);
 }
@@ -170,7 +170,11 @@ async fn deletes_references_and_settings(opener: Opener) {
     }];
     user.schema.metadata = Some(json!({"properties": {"k": "v"}}));
     let user = store.register(user).await.unwrap();
-    let stored = store.schema_by_id(user.schema_id).await.unwrap().unwrap();
+    let stored = store
+        .schema_by_id(".", user.schema_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.references[0].subject, "base");
     assert_eq!(stored.metadata, Some(json!({"properties": {"k": "v"}})));
     assert_eq!(
@@ -185,13 +189,25 @@ async fn deletes_references_and_settings(opener: Opener) {
         ("user".to_string(), false)
     );
     // Soft-deleted schemas still resolve by id; erased ones do not, but keep their id.
-    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_some());
+    assert!(
+        store
+            .schema_by_id(".", user.schema_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let mut config = Map::new();
     config.insert("compatibility".into(), json!("FULL"));
     store.set_config("user", &config).await.unwrap();
     store.set_mode("user", "READONLY").await.unwrap();
     store.erase("user", &[Version(1)]).await.unwrap();
-    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_none());
+    assert!(
+        store
+            .schema_by_id(".", user.schema_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.versions("user").await.unwrap().is_empty());
     // The subject is gone for good, and so are its settings.
     assert_eq!(store.config("user").await.unwrap(), None);
@@ -279,7 +295,7 @@ async fn concurrent_writers_get_one_id_and_consecutive_versions(opener: Opener) 
     ids.dedup();
     assert_eq!(ids.len(), 40, "one id per distinct schema");
     // 40 "hot" schemas, "shared" and "same": ids 1..=42, none skipped.
-    assert_eq!(nodes[0].max_schema_id().await.unwrap(), SchemaId(42));
+    assert_eq!(nodes[0].max_schema_id(".").await.unwrap(), SchemaId(42));
 }
 
 async fn store_versions(store: &Arc<dyn Store>, subject: &str) -> Vec<i32> {

@@ -1,4 +1,4 @@
-//! `/` (a health probe for many deployments), `/v1/metadata/*` and `/contexts`.
+//! `/` (a health probe for many deployments) and `/v1/metadata/*`.
 
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -23,9 +23,4 @@ pub async fn cluster_id() -> Reply<Value> {
 /// `GET /v1/metadata/version`.
 pub async fn server_version() -> Reply<Value> {
     Reply(json!({"version": env!("CARGO_PKG_VERSION")}))
-}
-
-/// `GET /contexts`: only the default context exists until contexts are implemented.
-pub async fn contexts() -> Reply<Vec<&'static str>> {
-    Reply(vec!["."])
 }
