@@ -7,20 +7,139 @@
 
 mod common;
 
-use common::{Server, USER_BROKEN, USER_V1, USER_V2, register_body};
-use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
 
-async fn server() -> (tempfile::TempDir, Server) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path()).await;
-    (dir, server)
+use common::postgres::TestDatabase;
+use common::{Response, USER_BROKEN, USER_V1, USER_V2, register_body, send};
+use serde_json::{Value, json};
+use stele_registry::store::Store;
+use stele_registry::store::postgres::PgStore;
+use stele_registry::store::sqlite::SqliteStore;
+use stele_registry::{AppState, Config, app};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A registry serving on a loopback socket over either store; each scenario runs on both.
+struct Api {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+    _dir: Option<tempfile::TempDir>,
+    database: Option<TestDatabase>,
+}
+
+impl Api {
+    async fn serve(store: Arc<dyn Store>) -> (SocketAddr, JoinHandle<()>) {
+        let state = AppState::new(store, Config::default());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app(state)).await.unwrap();
+        });
+        (addr, task)
+    }
+
+    async fn sqlite() -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_file(&dir.path().join("registry.db"))
+            .await
+            .unwrap();
+        let (addr, task) = Api::serve(Arc::new(store)).await;
+        Api {
+            addr,
+            task,
+            _dir: Some(dir),
+            database: None,
+        }
+    }
+
+    /// `None` when no PostgreSQL server is configured for tests.
+    async fn postgres(test: &str) -> Option<Api> {
+        let server = common::postgres::server(test)?;
+        let database = TestDatabase::create(&server).await;
+        let store = PgStore::open(&database.url).await.unwrap();
+        let (addr, task) = Api::serve(Arc::new(store)).await;
+        Some(Api {
+            addr,
+            task,
+            _dir: None,
+            database: Some(database),
+        })
+    }
+
+    async fn finish(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        if let Some(database) = self.database {
+            database.drop_now().await;
+        }
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        send(self.addr, "GET", path, None, &[]).await
+    }
+
+    async fn post(&self, path: &str, body: &str) -> Response {
+        send(self.addr, "POST", path, Some(body), &[]).await
+    }
+
+    async fn put(&self, path: &str, body: &str) -> Response {
+        send(self.addr, "PUT", path, Some(body), &[]).await
+    }
+
+    async fn delete(&self, path: &str) -> Response {
+        send(self.addr, "DELETE", path, None, &[]).await
+    }
+
+    async fn register(&self, subject: &str, schema: &str) -> i64 {
+        let response = self
+            .post(
+                &format!("/subjects/{subject}/versions"),
+                &register_body(schema),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        response.json()["id"].as_i64().unwrap()
+    }
+
+    async fn with(self, registrations: &[(&str, &str)]) -> Api {
+        for (subject, schema) in registrations {
+            self.register(subject, schema).await;
+        }
+        self
+    }
+}
+
+/// Runs `scenario` against a fresh SQLite registry and, when configured, a PostgreSQL one.
+macro_rules! on_both_stores {
+    ($sqlite:ident, $postgres:ident, $scenario:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let api = Api::sqlite().await;
+            $scenario(&api).await;
+            api.finish().await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            let Some(api) = Api::postgres(stringify!($postgres)).await else {
+                return;
+            };
+            $scenario(&api).await;
+            api.finish().await;
+        }
+    };
 }
 
 const ORDER: &str = r#"{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"total","type":"double"}]}"#;
 
-#[tokio::test]
-async fn ids_are_allocated_per_context() {
-    let (_dir, server) = server().await;
+on_both_stores!(
+    ids_are_allocated_per_context_sqlite,
+    ids_are_allocated_per_context_postgres,
+    ids_are_allocated_per_context
+);
+
+async fn ids_are_allocated_per_context(server: &Api) {
     assert_eq!(server.register("orders", ORDER).await, 1);
     assert_eq!(server.register(":.ctx:users", USER_V1).await, 1);
     assert_eq!(server.register(":.ctx:orders", ORDER).await, 2);
@@ -56,26 +175,23 @@ async fn ids_are_allocated_per_context() {
         .get("/schemas/ids/3?subject=:.ctx:users")
         .await
         .assert_error(404, 40403);
-    let (_dir2, fresh) = server_with(&[(":.only:x", USER_V2)]).await;
+    let fresh = Api::sqlite().await.with(&[(":.only:x", USER_V2)]).await;
     fresh.get("/schemas/ids/1").await.assert_error(404, 40403);
     let fallback = fresh.get("/schemas/ids/1?subject=x").await.json();
     assert!(fallback["schema"].as_str().unwrap().contains("email"));
+    fresh.finish().await;
     // Deduplication is per context too: registering again answers the context's id.
     assert_eq!(server.register(":.ctx:orders", ORDER).await, 2);
     assert_eq!(server.register("orders", ORDER).await, 1);
 }
 
-async fn server_with(registrations: &[(&str, &str)]) -> (tempfile::TempDir, Server) {
-    let (dir, server) = server().await;
-    for (subject, schema) in registrations {
-        server.register(subject, schema).await;
-    }
-    (dir, server)
-}
+on_both_stores!(
+    context_paths_equal_qualified_subjects_sqlite,
+    context_paths_equal_qualified_subjects_postgres,
+    context_paths_equal_qualified_subjects
+);
 
-#[tokio::test]
-async fn context_paths_equal_qualified_subjects() {
-    let (_dir, server) = server().await;
+async fn context_paths_equal_qualified_subjects(server: &Api) {
     let registered = server
         .post(
             "/contexts/.ctx/subjects/x/versions",
@@ -120,10 +236,16 @@ async fn context_paths_equal_qualified_subjects() {
         .assert_error(422, 42208);
 }
 
-#[tokio::test]
-async fn subjects_are_listed_qualified() {
-    let (_dir, server) =
-        server_with(&[("a", USER_V1), (":.ctx:b", USER_V1), (":.other:a", USER_V1)]).await;
+on_both_stores!(
+    subjects_are_listed_qualified_sqlite,
+    subjects_are_listed_qualified_postgres,
+    subjects_are_listed_qualified
+);
+
+async fn subjects_are_listed_qualified(server: &Api) {
+    for (subject, schema) in [("a", USER_V1), (":.ctx:b", USER_V1), (":.other:a", USER_V1)] {
+        server.register(subject, schema).await;
+    }
     let all = json!([":.ctx:b", ":.other:a", "a"]);
     assert_eq!(server.get("/subjects").await.json(), all);
     assert_eq!(server.get("/subjects?subjectPrefix=:*:").await.json(), all);
@@ -156,9 +278,15 @@ async fn subjects_are_listed_qualified() {
     assert_eq!(every.len(), 3);
 }
 
-#[tokio::test]
-async fn config_is_inherited_through_the_context() {
-    let (_dir, server) = server_with(&[(":.ctx:x", USER_V1), ("y", USER_V1)]).await;
+on_both_stores!(
+    config_is_inherited_through_the_context_sqlite,
+    config_is_inherited_through_the_context_postgres,
+    config_is_inherited_through_the_context
+);
+
+async fn config_is_inherited_through_the_context(server: &Api) {
+    server.register(":.ctx:x", USER_V1).await;
+    server.register("y", USER_V1).await;
     // The server default (BACKWARD) refuses the broken change everywhere.
     let broken = register_body(USER_BROKEN);
     server
@@ -227,9 +355,13 @@ async fn config_is_inherited_through_the_context() {
     );
 }
 
-#[tokio::test]
-async fn contexts_are_listed_and_deleted_when_empty() {
-    let (_dir, server) = server().await;
+on_both_stores!(
+    contexts_are_listed_and_deleted_when_empty_sqlite,
+    contexts_are_listed_and_deleted_when_empty_postgres,
+    contexts_are_listed_and_deleted_when_empty
+);
+
+async fn contexts_are_listed_and_deleted_when_empty(server: &Api) {
     assert_eq!(server.get("/contexts").await.json(), json!(["."]));
     server.register(":.zeta:x", USER_V1).await;
     server.register(":.alpha:y", USER_V1).await;
@@ -259,9 +391,14 @@ async fn contexts_are_listed_and_deleted_when_empty() {
     assert_eq!(unknown.status, 204);
 }
 
-#[tokio::test]
-async fn references_cross_contexts() {
-    let (_dir, server) = server_with(&[(":.shared:order", ORDER)]).await;
+on_both_stores!(
+    references_cross_contexts_sqlite,
+    references_cross_contexts_postgres,
+    references_cross_contexts
+);
+
+async fn references_cross_contexts(server: &Api) {
+    server.register(":.shared:order", ORDER).await;
     let referrer = r#"{"type":"record","name":"Invoice","namespace":"com.acme","fields":[{"name":"order","type":"com.acme.Order"}]}"#;
     let body = json!({
         "schema": referrer,
@@ -304,50 +441,145 @@ async fn references_cross_contexts() {
         .assert_error(422, 42206);
 }
 
-/// A database created before contexts existed opens with its data in the default context.
-#[tokio::test]
-async fn an_existing_sqlite_database_upgrades_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("old.db");
-    let first_only = dir.path().join("migrations");
+on_both_stores!(
+    erasing_in_a_context_forgets_only_its_id_sqlite,
+    erasing_in_a_context_forgets_only_its_id_postgres,
+    erasing_in_a_context_forgets_only_its_id
+);
+
+async fn erasing_in_a_context_forgets_only_its_id(server: &Api) {
+    server.register("kept", ORDER).await;
+    server.register(":.ctx:gone", USER_V1).await;
+    // Both ids 1 are now cached.
+    assert_eq!(server.get("/schemas/ids/1").await.status, 200);
+    assert_eq!(
+        server.get("/schemas/ids/1?subject=:.ctx:gone").await.status,
+        200
+    );
+    server.delete("/subjects/:.ctx:gone").await;
+    server.delete("/subjects/:.ctx:gone?permanent=true").await;
+    server
+        .get("/schemas/ids/1?subject=:.ctx:gone")
+        .await
+        .assert_error(404, 40403);
+    let kept = server.get("/schemas/ids/1").await.json();
+    assert!(kept["schema"].as_str().unwrap().contains("Order"));
+    assert_eq!(server.get("/contexts").await.json(), json!(["."]));
+}
+
+/// Copies the first migration of `backend` alone into `dir`, for databases made before
+/// contexts existed.
+fn first_migration_only(dir: &std::path::Path, backend: &str) -> std::path::PathBuf {
+    let first_only = dir.join(format!("migrations-{backend}"));
     std::fs::create_dir(&first_only).unwrap();
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(backend);
     std::fs::copy(
         migrations.join("0001_registry.sql"),
         first_only.join("0001_registry.sql"),
     )
     .unwrap();
+    first_only
+}
+
+/// Rows as a registry without contexts wrote them: schema 5 used by `old`, referenced by 6.
+const OLD_ROWS: [&str; 5] = [
+    "INSERT INTO schemas (id, fingerprint, schema_type, schema) \
+     VALUES (5, 'f5', 'AVRO', '\"string\"')",
+    "INSERT INTO schemas (id, fingerprint, schema_type, schema) \
+     VALUES (6, 'f6', 'AVRO', '\"string\"')",
+    "INSERT INTO schema_references (schema_id, position, name, subject, version) \
+     VALUES (6, 0, 'r', 'old', 1)",
+    "INSERT INTO subject_versions (subject, version, schema_id) VALUES ('old', 1, 5)",
+    "INSERT INTO subject_versions (subject, version, schema_id) VALUES ('user', 1, 6)",
+];
+
+/// What an upgraded database must answer: old ids in the default context, new contexts
+/// numbering from 1.
+async fn check_upgraded(server: &Api) {
+    assert_eq!(
+        server.get("/schemas/ids/5").await.json(),
+        json!({"schema": "\"string\""})
+    );
+    assert_eq!(
+        server
+            .get("/subjects/old/versions/1/referencedby")
+            .await
+            .json(),
+        json!([6])
+    );
+    assert_eq!(server.register(":.ctx:new", USER_V1).await, 1);
+    assert_eq!(server.register("new", USER_V1).await, 7);
+    assert_eq!(
+        server.get("/subjects").await.json(),
+        json!([":.ctx:new", "new", "old", "user"])
+    );
+}
+
+#[tokio::test]
+async fn an_existing_postgres_database_upgrades_in_place() {
+    let Some(url) = common::postgres::server("an_existing_postgres_database_upgrades_in_place")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create(&url).await;
+    {
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        sqlx::migrate::Migrator::new(first_migration_only(dir.path(), "postgres").as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        for statement in OLD_ROWS {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+    let store = PgStore::open(&database.url).await.unwrap();
+    let (addr, task) = Api::serve(Arc::new(store)).await;
+    let api = Api {
+        addr,
+        task,
+        _dir: None,
+        database: Some(database),
+    };
+    check_upgraded(&api).await;
+    api.finish().await;
+}
+
+/// A database created before contexts existed opens with its data in the default context.
+#[tokio::test]
+async fn an_existing_sqlite_database_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
     {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(&db)
             .create_if_missing(true)
             .foreign_keys(true);
         let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(first_only.as_path())
+        sqlx::migrate::Migrator::new(first_migration_only(dir.path(), "sqlite").as_path())
             .await
             .unwrap()
             .run(&pool)
             .await
             .unwrap();
-        for statement in [
-            "INSERT INTO schemas (id, fingerprint, schema_type, schema) \
-             VALUES (5, 'f5', 'AVRO', '\"string\"')",
-            "INSERT INTO subject_versions (subject, version, schema_id) VALUES ('old', 1, 5)",
-        ] {
+        for statement in OLD_ROWS {
             sqlx::query(statement).execute(&pool).await.unwrap();
         }
         pool.close().await;
     }
-    let server = Server::start_on(&db).await;
-    assert_eq!(
-        server.get("/schemas/ids/5").await.json(),
-        json!({"schema": "\"string\""})
-    );
-    assert_eq!(server.register(":.ctx:new", USER_V1).await, 1);
-    assert_eq!(server.register("new", USER_V1).await, 6);
-    assert_eq!(
-        server.get("/subjects").await.json(),
-        json!([":.ctx:new", "new", "old"])
-    );
-    server.stop().await;
+    let store = SqliteStore::open_file(&db).await.unwrap();
+    let (addr, task) = Api::serve(Arc::new(store)).await;
+    let api = Api {
+        addr,
+        task,
+        _dir: Some(dir),
+        database: None,
+    };
+    check_upgraded(&api).await;
+    api.finish().await;
 }

@@ -806,3 +806,18 @@ impl Store for PgStore {
         Ok(row.map(|(mode,)| mode))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erasure_payloads_carry_the_context() {
+        assert_eq!(payload(".", 7), "7");
+        assert_eq!(payload(".ctx", 7), "7:.ctx");
+        assert_eq!(parse_payload("7"), Some((".", SchemaId(7))));
+        assert_eq!(parse_payload("7:.ctx"), Some((".ctx", SchemaId(7))));
+        assert_eq!(parse_payload("x:.ctx"), None);
+        assert_eq!(parse_payload(""), None);
+    }
+}
