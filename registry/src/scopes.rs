@@ -95,9 +95,13 @@ pub fn parse_level(value: &Value) -> Result<Level, ApiError> {
 }
 
 /// The scope a `{subject}` of `/config` or `/mode` names: the global scope for the default
-/// context (`:.:`), else the subject (or context) as stored.
+/// context (`:.:`) and for the reserved global context (`:.__GLOBAL:`), else the subject (or
+/// context) as stored.
 pub fn scope_of(subject: &str) -> String {
-    if contexts::is_context_name(subject) && contexts::context_of(subject) == DEFAULT_CONTEXT {
+    let context = contexts::context_of(subject);
+    if contexts::is_context_name(subject)
+        && (context == DEFAULT_CONTEXT || context == contexts::GLOBAL_CONTEXT)
+    {
         GLOBAL_SCOPE.to_string()
     } else {
         contexts::normalize_subject(subject)

@@ -339,6 +339,14 @@ async fn config_is_inherited_through_the_context(server: &Api) {
         server.get("/config/:.:").await.json(),
         json!({"compatibilityLevel": "FORWARD"})
     );
+    assert_eq!(
+        server.get("/config/:.__GLOBAL:").await.json(),
+        json!({"compatibilityLevel": "FORWARD"})
+    );
+    server
+        .put("/config/:.__GLOBAL:x", r#"{"compatibility":"NONE"}"#)
+        .await
+        .assert_error(422, 42208);
     // Modes follow the same chain.
     server.put("/mode/:.ctx:", r#"{"mode":"READONLY"}"#).await;
     server
