@@ -92,22 +92,16 @@ pub fn qualify_with_parent(parent: &str, reference: &str) -> String {
     }
 }
 
-/// Whether `subject` (as stored) is listed under `prefix`: empty or `:*:` matches every
-/// context, `:*:name` names in any context, `:.ctx:name` names in that context, and an
-/// unqualified prefix names in the default context.
+/// Whether `subject` (as stored) is listed under `prefix`: `:*:name` matches names in every
+/// context, `:.ctx:name` names in that context, and an unqualified prefix (the empty one
+/// too) names in the default context, as Confluent reads `subjectPrefix`.
 pub fn matches_prefix(prefix: &str, subject: &str) -> bool {
     if let Some(rest) = prefix.strip_prefix(WILDCARD) {
         return split(subject).1.starts_with(rest);
     }
-    if prefix.is_empty() {
-        return true;
-    }
     let (context, rest) = split(prefix);
-    if prefix.starts_with(":.") && prefix[1..].contains(':') {
-        let (own_context, name) = split(subject);
-        return own_context == context && name.starts_with(rest);
-    }
-    subject.starts_with(prefix)
+    let (own_context, name) = split(subject);
+    own_context == context && name.starts_with(rest)
 }
 
 /// Whether the settings scope `scope` covers `subject`: a context name (`:.ctx:`) covers
@@ -275,7 +269,8 @@ mod tests {
 
     #[test]
     fn prefixes_select_contexts() {
-        assert!(matches_prefix("", ":.ctx:a"));
+        assert!(!matches_prefix("", ":.ctx:a"));
+        assert!(matches_prefix("", "a"));
         assert!(matches_prefix(":*:", ":.ctx:a"));
         assert!(matches_prefix(":*:a", ":.ctx:ab"));
         assert!(matches_prefix(":*:a", "ab"));

@@ -274,8 +274,16 @@ async fn subjects_are_listed_qualified(server: &Api) {
     assert_eq!(schemas.len(), 1);
     assert_eq!(schemas[0]["subject"], ":.ctx:b");
     assert_eq!(schemas[0]["id"], 1);
-    let every: Vec<Value> = serde_json::from_value(server.get("/schemas").await.json()).unwrap();
+    let default: Vec<Value> = serde_json::from_value(server.get("/schemas").await.json()).unwrap();
+    assert_eq!(default.len(), 1);
+    assert_eq!(default[0]["subject"], "a");
+    let every: Vec<Value> =
+        serde_json::from_value(server.get("/schemas?subjectPrefix=:*:").await.json()).unwrap();
     assert_eq!(every.len(), 3);
+    assert_eq!(
+        server.get("/subjects?subjectPrefix=").await.json(),
+        json!(["a"])
+    );
 }
 
 on_both_stores!(

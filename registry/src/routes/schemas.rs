@@ -95,7 +95,8 @@ pub async fn by_id(
 /// Default and largest page of `GET /schemas` (`schema.search.default.limit`).
 const SEARCH_LIMIT: usize = 1000;
 
-/// `GET /schemas`: subject versions with their schemas, by subject then version.
+/// `GET /schemas`: subject versions with their schemas, by subject then version; the default
+/// `subjectPrefix` (empty) lists the default context only, `:*:` every context.
 pub async fn list(
     State(state): State<AppState>,
     params: Params,
