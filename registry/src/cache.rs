@@ -1,4 +1,4 @@
-//! In-memory cache of schemas by id: the producers' and consumers' hot path
+//! In-memory cache of schemas by context and id: the producers' and consumers' hot path
 //! (`GET /schemas/ids/{id}` once per new id per client) and the parsed schemas that
 //! compatibility checks compare against.
 //!
@@ -20,6 +20,9 @@ use stele_engine::Schema;
 
 use crate::store::{SchemaId, StoredSchema};
 
+/// A schema's key: ids are unique within a context only.
+type Key = (String, SchemaId);
+
 /// Entries kept before the cache starts over.
 const MAX_ENTRIES: usize = 100_000;
 
@@ -35,18 +38,18 @@ pub struct CachedSchema {
 /// The cache shared by all requests.
 #[derive(Debug, Default)]
 pub struct SchemaCache {
-    stored: RwLock<HashMap<SchemaId, Arc<CachedSchema>>>,
-    parsed: RwLock<HashMap<SchemaId, Arc<Schema>>>,
+    stored: RwLock<HashMap<Key, Arc<CachedSchema>>>,
+    parsed: RwLock<HashMap<Key, Arc<Schema>>>,
 }
 
 impl SchemaCache {
     /// The cached stored schema, if present.
-    pub fn stored(&self, id: SchemaId) -> Option<Arc<CachedSchema>> {
+    pub fn stored(&self, context: &str, id: SchemaId) -> Option<Arc<CachedSchema>> {
         let map = self
             .stored
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&id).cloned()
+        map.get(&(context.to_string(), id)).cloned()
     }
 
     /// Remembers a stored schema.
@@ -58,20 +61,20 @@ impl SchemaCache {
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(entry.stored.id, entry);
+        map.insert((entry.stored.context.clone(), entry.stored.id), entry);
     }
 
     /// The cached parsed schema, if present.
-    pub fn parsed(&self, id: SchemaId) -> Option<Arc<Schema>> {
+    pub fn parsed(&self, context: &str, id: SchemaId) -> Option<Arc<Schema>> {
         let map = self
             .parsed
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&id).cloned()
+        map.get(&(context.to_string(), id)).cloned()
     }
 
     /// Remembers a parsed schema.
-    pub fn put_parsed(&self, id: SchemaId, schema: Arc<Schema>) {
+    pub fn put_parsed(&self, context: &str, id: SchemaId, schema: Arc<Schema>) {
         let mut map = self
             .parsed
             .write()
@@ -79,14 +82,14 @@ impl SchemaCache {
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
-        map.insert(id, schema);
+        map.insert((context.to_string(), id), schema);
     }
 
-    /// Forgets an id after a permanent delete, so it is looked up again.
-    pub fn invalidate(&self, id: SchemaId) {
+    /// Forgets an id of `context` after a permanent delete, so it is looked up again.
+    pub fn invalidate(&self, context: &str, id: SchemaId) {
         self.stored
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&id);
+            .remove(&(context.to_string(), id));
     }
 }

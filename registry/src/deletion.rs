@@ -4,6 +4,7 @@
 //! Left out: associations (Confluent 8.x, 40904/40907).
 
 use crate::AppState;
+use crate::contexts;
 use crate::error::ApiError;
 use crate::http::VersionSpec;
 use crate::scopes;
@@ -71,7 +72,9 @@ pub async fn delete_version(
     ensure_unreferenced(state, row, permanent, false).await?;
     if permanent {
         state.store.erase(subject, &[row.version]).await?;
-        state.cache.invalidate(row.schema_id);
+        state
+            .cache
+            .invalidate(contexts::context_of(subject), row.schema_id);
     } else {
         state.store.mark_deleted(subject, &[row.version]).await?;
     }
@@ -108,7 +111,9 @@ pub async fn delete_subject(
     if permanent {
         state.store.erase(subject, &numbers).await?;
         for row in &targets {
-            state.cache.invalidate(row.schema_id);
+            state
+                .cache
+                .invalidate(contexts::context_of(subject), row.schema_id);
         }
     } else {
         state.store.mark_deleted(subject, &numbers).await?;
@@ -125,14 +130,16 @@ pub async fn purge_soft_deleted(state: &AppState, subject: Option<&str>) -> Resu
         .all_versions()
         .await?
         .into_iter()
-        .filter(|v| v.deleted && subject.is_none_or(|s| s == v.subject))
+        .filter(|v| v.deleted && subject.is_none_or(|s| contexts::covers(s, &v.subject)))
         .collect();
     for row in &leftovers {
         ensure_unreferenced(state, row, true, false).await?;
     }
     for row in leftovers.iter().rev() {
         state.store.erase(&row.subject, &[row.version]).await?;
-        state.cache.invalidate(row.schema_id);
+        state
+            .cache
+            .invalidate(contexts::context_of(&row.subject), row.schema_id);
     }
     Ok(())
 }

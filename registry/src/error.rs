@@ -90,6 +90,9 @@ pub enum ApiError {
     /// 42210: `ruleSet` is not a rule set.
     #[error("{0}")]
     InvalidRuleSet(String),
+    /// 42211: a context still holds subjects and cannot be deleted.
+    #[error("Context {0} is not empty")]
+    ContextNotEmpty(String),
     /// 400: the body is not JSON, or has wrong types for known fields.
     #[error("{0}")]
     BadRequest(String),
@@ -148,6 +151,7 @@ impl ApiError {
             E::InvalidSubject(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42208),
             E::SchemaTooLarge => (StatusCode::UNPROCESSABLE_ENTITY, 42209),
             E::InvalidRuleSet(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42210),
+            E::ContextNotEmpty(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42211),
             E::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
             E::MissingBody => (StatusCode::UNPROCESSABLE_ENTITY, 422),
             E::UnknownPath => (StatusCode::NOT_FOUND, 404),

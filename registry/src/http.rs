@@ -3,7 +3,7 @@
 //! parsed the way JAX-RS does, version and id path parameters, subject validation, trailing
 //! slashes and the generic 404/405 answers.
 //!
-//! Left out: authentication and the `/contexts/{ctx}/...` path rewriting.
+//! Left out: authentication. The `/contexts/{ctx}/...` path rewriting is in `contexts.rs`.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -259,7 +259,11 @@ pub fn parse_schema_id(text: &str) -> Result<i32, ApiError> {
 
 /// Rejects reserved subject names and control characters (42208).
 pub fn check_subject(subject: &str) -> Result<(), ApiError> {
-    if subject == "__GLOBAL" || subject == "__EMPTY" || subject.chars().any(char::is_control) {
+    if subject == "__GLOBAL"
+        || subject == "__EMPTY"
+        || crate::contexts::context_of(subject) == crate::contexts::GLOBAL_CONTEXT
+        || subject.chars().any(char::is_control)
+    {
         return Err(ApiError::InvalidSubject(subject.to_string()));
     }
     Ok(())

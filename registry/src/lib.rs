@@ -9,10 +9,12 @@
 //! `GET /metrics` and `GET /health` sit outside the Confluent API's conventions (media types,
 //! trailing slashes); [`metrics::track`] wraps both, so every request is counted.
 //!
-//! Not yet here: contexts (qualified subjects and per-context ids), schema tags, guids,
+//! Contexts (`:.ctx:subject`, per-context ids, `/contexts/{ctx}/...` paths) are described in
+//! [`contexts`]. Not yet here: schema tags, guids,
 //! associations, the `compatibilityPolicy` and `compatibilityGroup` settings, authentication.
 
 pub mod cache;
+pub mod contexts;
 pub mod deletion;
 pub mod entities;
 pub mod error;
@@ -92,9 +94,11 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(metrics::tag_route))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state.clone());
-    // Trailing slashes are stripped before routing, so the rewrite wraps the routed service.
+    // Trailing slashes are stripped and `/contexts/{ctx}/...` paths rewritten before routing,
+    // so the rewrites wrap the routed service (the outer layer runs first).
     let confluent = Router::new()
         .fallback_service(routes)
+        .layer(middleware::from_fn(contexts::rewrite_context_path))
         .layer(middleware::from_fn(http::strip_trailing_slash))
         .layer(middleware::from_fn(http::negotiate))
         .layer(middleware::from_fn(http::log_request));

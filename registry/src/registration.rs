@@ -3,7 +3,7 @@
 //!
 //! References are prefetched from the store, recursively, into a map that the engine's
 //! [`Resolver`] reads; nothing is ever fetched from a URL. Left out for now: `compatibilityGroup`,
-//! `defaultMetadata`/`overrideMetadata` and rule-set inheritance, `force=true`, contexts.
+//! `defaultMetadata`/`overrideMetadata` and rule-set inheritance, `force=true`.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use stele_engine::{
 
 use crate::AppState;
 use crate::cache::CachedSchema;
+use crate::contexts;
 use crate::entities::{CompatibilityAnswer, RegisterRequest, SchemaById, SubjectSchema};
 use crate::error::ApiError;
 use crate::http::VersionSpec;
@@ -72,7 +73,7 @@ async fn prefetch(state: &AppState, references: &[Reference]) -> Result<Prefetch
         let Some(row) = versions.iter().find(|v| v.version.0 == reference.version) else {
             continue;
         };
-        let Some(cached) = stored_schema(state, row.schema_id).await? else {
+        let Some(cached) = version_schema(state, row).await? else {
             continue;
         };
         queue.extend(cached.stored.references.iter().cloned());
@@ -117,15 +118,16 @@ async fn parse(
     })
 }
 
-/// The schema with this id, from the cache or the store.
+/// The schema with this id in `context`, from the cache or the store.
 pub async fn stored_schema(
     state: &AppState,
+    context: &str,
     id: SchemaId,
 ) -> Result<Option<Arc<CachedSchema>>, ApiError> {
-    if let Some(hit) = state.cache.stored(id) {
+    if let Some(hit) = state.cache.stored(context, id) {
         return Ok(Some(hit));
     }
-    let Some(stored) = state.store.schema_by_id(id).await? else {
+    let Some(stored) = state.store.schema_by_id(context, id).await? else {
         return Ok(None);
     };
     let body = serde_json::to_vec(&SchemaById::new(&stored, state.config.schema_type_field))
@@ -138,12 +140,24 @@ pub async fn stored_schema(
     Ok(Some(entry))
 }
 
-/// The stored schema `id`, parsed (cached: schemas are immutable).
-pub async fn parsed_schema(state: &AppState, id: SchemaId) -> Result<Arc<Schema>, ApiError> {
-    if let Some(hit) = state.cache.parsed(id) {
+/// The schema a subject version registers (its id is in the subject's context).
+pub async fn version_schema(
+    state: &AppState,
+    row: &VersionRow,
+) -> Result<Option<Arc<CachedSchema>>, ApiError> {
+    stored_schema(state, contexts::context_of(&row.subject), row.schema_id).await
+}
+
+/// The stored schema `id` of `context`, parsed (cached: schemas are immutable).
+pub async fn parsed_schema(
+    state: &AppState,
+    context: &str,
+    id: SchemaId,
+) -> Result<Arc<Schema>, ApiError> {
+    if let Some(hit) = state.cache.parsed(context, id) {
         return Ok(hit);
     }
-    let cached = stored_schema(state, id)
+    let cached = stored_schema(state, context, id)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("schema {id} of a live version is missing")))?;
     let stored = &cached.stored;
@@ -155,7 +169,7 @@ pub async fn parsed_schema(state: &AppState, id: SchemaId) -> Result<Arc<Schema>
         .await
         .map_err(|e| ApiError::Internal(format!("stored schema {id} no longer parses: {e}")))?;
     let schema = Arc::new(schema);
-    state.cache.put_parsed(id, Arc::clone(&schema));
+    state.cache.put_parsed(context, id, Arc::clone(&schema));
     Ok(schema)
 }
 
@@ -232,10 +246,13 @@ pub async fn prepare(
     }
     let mut references = Vec::new();
     for entity in request.references.iter().flatten() {
+        // Stored as seen from `subject`: an unqualified name means the subject's context.
+        let target = contexts::qualify_with_parent(subject, &entity.subject);
+        let version = resolve_reference_version(state, &target, entity.version).await?;
         references.push(Reference {
             name: entity.name.clone(),
-            subject: entity.subject.clone(),
-            version: resolve_reference_version(state, &entity.subject, entity.version).await?,
+            subject: target,
+            version,
         });
     }
     if text.trim().is_empty() {
@@ -243,7 +260,7 @@ pub async fn prepare(
         let versions = state.store.versions(subject).await?;
         let latest = versions.iter().rev().find(|v| !v.deleted);
         let Some(cached) = (match latest {
-            Some(row) => stored_schema(state, row.schema_id).await?,
+            Some(row) => version_schema(state, row).await?,
             None => None,
         }) else {
             return Err(ApiError::InvalidSchema("Empty schema".into()));
@@ -320,7 +337,11 @@ async fn incompatibilities(
     };
     let mut parsed = Vec::with_capacity(compared.len());
     for row in compared {
-        parsed.push((row.version.0, parsed_schema(state, row.schema_id).await?));
+        let context = contexts::context_of(&row.subject);
+        parsed.push((
+            row.version.0,
+            parsed_schema(state, context, row.schema_id).await?,
+        ));
     }
     let candidate = Arc::clone(candidate);
     let checking = tokio::task::spawn_blocking(move || {
@@ -389,12 +410,14 @@ pub async fn register(
     match (explicit_id.is_some(), importing) {
         (true, false) => {
             return Err(ApiError::OperationNotPermitted(format!(
-                "Subject {subject} in context . is not in import mode"
+                "Subject {subject} in context {} is not in import mode",
+                contexts::context_of(subject)
             )));
         }
         (false, true) => {
             return Err(ApiError::OperationNotPermitted(format!(
-                "Subject {subject} in context . is not in read-write mode"
+                "Subject {subject} in context {} is not in read-write mode",
+                contexts::context_of(subject)
             )));
         }
         _ => {}
@@ -440,7 +463,8 @@ pub async fn register(
             Err(StoreError::Conflict(Conflict::LatestChanged | Conflict::Raced)) => continue,
             Err(StoreError::Conflict(Conflict::IdTaken(id))) => {
                 return Err(ApiError::OperationNotPermitted(format!(
-                    "Overwrite new schema with id {id} in context . is not permitted."
+                    "Overwrite new schema with id {id} in context {} is not permitted.",
+                    contexts::context_of(subject)
                 )));
             }
             Err(StoreError::Conflict(Conflict::VersionTaken(version))) => {
@@ -478,7 +502,7 @@ pub async fn lookup(
     if request.metadata.is_none() && request.rule_set.is_none() {
         // Confluent retries with what registration would have inherited from the latest
         // version: a client that never sends metadata still finds a version that has some.
-        if let Some(latest) = stored_schema(state, latest.schema_id).await? {
+        if let Some(latest) = version_schema(state, latest).await? {
             let stored = &latest.stored;
             fingerprints.push(identity(
                 &candidate.parsed,
@@ -494,7 +518,7 @@ pub async fn lookup(
             .iter()
             .rev()
             .find(|row| include_deleted || !row.deleted)
-            && let Some(cached) = stored_schema(state, row.schema_id).await?
+            && let Some(cached) = version_schema(state, row).await?
         {
             return Ok(SubjectSchema::new(
                 subject,

@@ -1,8 +1,7 @@
-//! Config and mode inheritance: subject-level settings fall back to the global ones, which
-//! fall back to the server's defaults (Confluent's `InMemoryCache.config` / `mode`).
-//!
-//! Left out: contexts (`:.ctx:subject`), whose context-level step sits between subject and
-//! global in Confluent's chain.
+//! Config and mode inheritance: subject-level settings fall back to those of the subject's
+//! context (stored under the context's own name, `:.ctx:`), then to the global ones, then to
+//! the server's defaults (Confluent's `InMemoryCache.config` / `mode`). A `{subject}` naming
+//! the default context (`:.:`) is the global scope.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,6 +10,7 @@ use serde_json::{Map, Value};
 use stele_engine::{Level, Policy};
 
 use crate::AppState;
+use crate::contexts::{self, DEFAULT_CONTEXT};
 use crate::error::ApiError;
 use crate::store::{ConfigBody, GLOBAL_SCOPE};
 
@@ -94,8 +94,38 @@ pub fn parse_level(value: &Value) -> Result<Level, ApiError> {
         .ok_or(ApiError::InvalidCompatibilityLevel)
 }
 
-/// The config in force for `subject` (or globally): subject fields over global fields over
-/// the server default level.
+/// The scope a `{subject}` of `/config` or `/mode` names: the global scope for the default
+/// context (`:.:`) and for the reserved global context (`:.__GLOBAL:`), else the subject (or
+/// context) as stored.
+pub fn scope_of(subject: &str) -> String {
+    let context = contexts::context_of(subject);
+    if contexts::is_context_name(subject)
+        && (context == DEFAULT_CONTEXT || context == contexts::GLOBAL_CONTEXT)
+    {
+        GLOBAL_SCOPE.to_string()
+    } else {
+        contexts::normalize_subject(subject)
+    }
+}
+
+/// The scopes whose settings apply to `subject`, most specific first, global excluded: the
+/// subject, then its context when that is not the default one.
+fn chain(subject: &str) -> Vec<String> {
+    let scope = scope_of(subject);
+    if scope == GLOBAL_SCOPE {
+        return Vec::new();
+    }
+    let context = contexts::context_of(&scope);
+    let context_scope = format!(":{context}:");
+    let mut chain = vec![scope.clone()];
+    if context != DEFAULT_CONTEXT && scope != context_scope {
+        chain.push(context_scope);
+    }
+    chain
+}
+
+/// The config in force for `subject` (or globally): subject fields over context fields over
+/// global fields over the server default level.
 pub async fn effective_config(
     state: &AppState,
     subject: Option<&str>,
@@ -108,10 +138,11 @@ pub async fn effective_config(
     if let Some(global) = state.store.config(GLOBAL_SCOPE).await? {
         merged.extend(global);
     }
-    if let Some(subject) = subject
-        && let Some(own) = state.store.config(subject).await?
-    {
-        merged.extend(own);
+    let scopes = subject.map(chain).unwrap_or_default();
+    for scope in scopes.iter().rev() {
+        if let Some(own) = state.store.config(scope).await? {
+            merged.extend(own);
+        }
     }
     Ok(merged)
 }
@@ -160,10 +191,10 @@ pub async fn effective_mode(state: &AppState, subject: Option<&str>) -> Result<M
     if global == Mode::ReadOnlyOverride {
         return Ok(global);
     }
-    if let Some(subject) = subject
-        && let Some(own) = state.store.mode(subject).await?
-    {
-        return own.parse();
+    for scope in subject.map(chain).unwrap_or_default() {
+        if let Some(own) = state.store.mode(&scope).await? {
+            return own.parse();
+        }
     }
     Ok(global)
 }
@@ -173,7 +204,8 @@ pub async fn ensure_writable(state: &AppState, subject: &str) -> Result<Mode, Ap
     let mode = effective_mode(state, Some(subject)).await?;
     if mode.is_read_only() {
         return Err(ApiError::OperationNotPermitted(format!(
-            "Subject {subject} in context . is in read-only mode"
+            "Subject {subject} in context {} is in read-only mode",
+            contexts::context_of(subject)
         )));
     }
     Ok(mode)

@@ -196,6 +196,7 @@ async fn erasures_reach_the_cache_without_notifications() {
     let tasks = store.watch_erasures(Arc::clone(&cache)).await.unwrap();
     cache.put_stored(Arc::new(CachedSchema {
         stored: StoredSchema {
+            context: ".ctx".into(),
             id: SchemaId(7),
             schema_type: "AVRO".into(),
             schema: "\"int\"".into(),
@@ -208,12 +209,12 @@ async fn erasures_reach_the_cache_without_notifications() {
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO erasures (schema_id) VALUES (7)")
+    sqlx::query("INSERT INTO erasures (context, schema_id) VALUES ('.ctx', 7)")
         .execute(&mut admin)
         .await
         .unwrap();
     let inserted = Instant::now();
-    while cache.stored(SchemaId(7)).is_some() {
+    while cache.stored(".ctx", SchemaId(7)).is_some() {
         assert!(
             inserted.elapsed() < Duration::from_secs(5),
             "the poll did not drop the id"

@@ -72,6 +72,7 @@ contract!(
     uniqueness_rules_are_conflicts,
     deletes_references_and_settings,
     concurrent_writers_get_one_id_and_consecutive_versions,
+    ids_dedup_and_references_are_per_context,
 );
 
 /// Opens stores of one backend on one database.
@@ -103,12 +104,12 @@ async fn registration_is_idempotent_and_ids_are_global(opener: Opener) {
         (second.schema_id, second.version),
         (SchemaId(2), Version(2))
     );
-    assert_eq!(store.max_schema_id().await.unwrap(), SchemaId(2));
+    assert_eq!(store.max_schema_id(".").await.unwrap(), SchemaId(2));
     assert_eq!(
         store.subjects().await.unwrap(),
         [("s".to_string(), true), ("t".to_string(), true)]
     );
-    assert_eq!(store.usages(SchemaId(1)).await.unwrap().len(), 2);
+    assert_eq!(store.usages(".", SchemaId(1)).await.unwrap().len(), 2);
     assert_eq!(store.all_versions().await.unwrap().len(), 3);
     assert_eq!(store.find_in_subject("s", "b").await.unwrap(), [second]);
 }
@@ -170,7 +171,11 @@ async fn deletes_references_and_settings(opener: Opener) {
     }];
     user.schema.metadata = Some(json!({"properties": {"k": "v"}}));
     let user = store.register(user).await.unwrap();
-    let stored = store.schema_by_id(user.schema_id).await.unwrap().unwrap();
+    let stored = store
+        .schema_by_id(".", user.schema_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.references[0].subject, "base");
     assert_eq!(stored.metadata, Some(json!({"properties": {"k": "v"}})));
     assert_eq!(
@@ -185,13 +190,25 @@ async fn deletes_references_and_settings(opener: Opener) {
         ("user".to_string(), false)
     );
     // Soft-deleted schemas still resolve by id; erased ones do not, but keep their id.
-    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_some());
+    assert!(
+        store
+            .schema_by_id(".", user.schema_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let mut config = Map::new();
     config.insert("compatibility".into(), json!("FULL"));
     store.set_config("user", &config).await.unwrap();
     store.set_mode("user", "READONLY").await.unwrap();
     store.erase("user", &[Version(1)]).await.unwrap();
-    assert!(store.schema_by_id(user.schema_id).await.unwrap().is_none());
+    assert!(
+        store
+            .schema_by_id(".", user.schema_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.versions("user").await.unwrap().is_empty());
     // The subject is gone for good, and so are its settings.
     assert_eq!(store.config("user").await.unwrap(), None);
@@ -279,7 +296,7 @@ async fn concurrent_writers_get_one_id_and_consecutive_versions(opener: Opener) 
     ids.dedup();
     assert_eq!(ids.len(), 40, "one id per distinct schema");
     // 40 "hot" schemas, "shared" and "same": ids 1..=42, none skipped.
-    assert_eq!(nodes[0].max_schema_id().await.unwrap(), SchemaId(42));
+    assert_eq!(nodes[0].max_schema_id(".").await.unwrap(), SchemaId(42));
 }
 
 async fn store_versions(store: &Arc<dyn Store>, subject: &str) -> Vec<i32> {
@@ -290,4 +307,85 @@ async fn store_versions(store: &Arc<dyn Store>, subject: &str) -> Vec<i32> {
         .iter()
         .map(|v| v.version.0)
         .collect()
+}
+
+/// Every context numbers its own ids: one fingerprint has one id per context, and writers in
+/// two contexts at once (two nodes) each get 1..N.
+async fn ids_dedup_and_references_are_per_context(opener: Opener) {
+    let nodes = [opener.open().await, opener.open().await];
+    let mut tasks = Vec::new();
+    for (writer, context) in [(0, ""), (1, ":.a:"), (2, ":.b:"), (3, ":.a:")] {
+        let store = Arc::clone(&nodes[writer % 2]);
+        tasks.push(tokio::spawn(async move {
+            let mut rows = Vec::new();
+            for i in 0..5 {
+                let subject = format!("{context}s{writer}");
+                rows.push(store.register(version(&subject, &format!("f{i}"))).await);
+            }
+            rows
+        }));
+    }
+    for task in tasks {
+        for row in task.await.unwrap() {
+            row.unwrap();
+        }
+    }
+    let store = &nodes[0];
+    assert_eq!(store.max_schema_id(".").await.unwrap(), SchemaId(5));
+    assert_eq!(store.max_schema_id(".a").await.unwrap(), SchemaId(5));
+    assert_eq!(store.max_schema_id(".b").await.unwrap(), SchemaId(5));
+    assert_eq!(store.max_schema_id(".none").await.unwrap(), SchemaId(0));
+    assert_eq!(store.contexts().await.unwrap(), [".", ".a", ".b"]);
+    let in_a = store.usages(".a", SchemaId(1)).await.unwrap();
+    let subjects: Vec<&str> = in_a.iter().map(|v| v.subject.as_str()).collect();
+    assert_eq!(subjects, [":.a:s1", ":.a:s3"]);
+    let stored = store
+        .schema_by_id(".b", SchemaId(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.context.as_str(), stored.id), (".b", SchemaId(2)));
+    assert!(
+        store
+            .schema_by_id(".c", SchemaId(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A reference into another context, and its referrers.
+    let mut referrer = version(":.b:user", "uses-a");
+    referrer.schema.references = vec![Reference {
+        name: "r".into(),
+        subject: ":.a:s1".into(),
+        version: 1,
+    }];
+    let row = store.register(referrer).await.unwrap();
+    assert_eq!(row.schema_id, SchemaId(6));
+    let referrers = store.referrers(":.a:s1", Version(1)).await.unwrap();
+    assert_eq!(referrers.len(), 1);
+    assert_eq!(referrers[0].subject, ":.b:user");
+    assert_eq!(
+        store
+            .schema_by_id(".b", SchemaId(6))
+            .await
+            .unwrap()
+            .unwrap()
+            .references[0]
+            .subject,
+        ":.a:s1"
+    );
+    // An explicit id is only taken within its context.
+    let mut imported = version(":.c:x", "f0");
+    imported.id = Some(SchemaId(3));
+    assert_eq!(
+        store.register(imported).await.unwrap().schema_id,
+        SchemaId(3)
+    );
+    let mut clash = version(":.c:y", "other");
+    clash.id = Some(SchemaId(3));
+    assert!(matches!(
+        store.register(clash).await,
+        Err(StoreError::Conflict(Conflict::IdTaken(SchemaId(3))))
+    ));
 }

@@ -4,6 +4,7 @@
 use axum::extract::State;
 
 use crate::AppState;
+use crate::contexts;
 use crate::entities::{CompatibilityAnswer, RegisterRequest};
 use crate::error::ApiError;
 use crate::http::{ConfluentJson, ConfluentPath, Params, Reply, VersionSpec};
@@ -16,6 +17,7 @@ pub async fn against_version(
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<CompatibilityAnswer>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let spec = VersionSpec::parse(&version)?;
     let answer = registration::check_compatibility(
         &state,
@@ -36,6 +38,7 @@ pub async fn against_all(
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<CompatibilityAnswer>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let answer = registration::check_compatibility(
         &state,
         &subject,

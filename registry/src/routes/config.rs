@@ -1,4 +1,5 @@
-//! `/config`: compatibility configuration, global and per subject. `GET` spells the level
+//! `/config`: compatibility configuration, global, per context (`/config/:.ctx:`) and per
+//! subject. `GET` spells the level
 //! `compatibilityLevel`, `PUT` (request and response) spells it `compatibility`; clients
 //! depend on the asymmetry.
 
@@ -59,6 +60,10 @@ pub async fn get_subject(
     ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Value>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return get_global(State(state)).await;
+    }
     if params.flag("defaultToGlobal") {
         let config = scopes::effective_config(&state, Some(&subject)).await?;
         return Ok(Reply(config_for_get(&config)));
@@ -77,6 +82,10 @@ pub async fn put_subject(
     ConfluentPath(subject): ConfluentPath<String>,
     ConfluentJson(body): ConfluentJson<ConfigBody>,
 ) -> Result<Reply<Value>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return put_global(State(state), ConfluentJson(body)).await;
+    }
     check_subject(&subject)?;
     scopes::ensure_writable(&state, &subject).await?;
     Ok(Reply(update(&state, &subject, body).await?))
@@ -87,6 +96,10 @@ pub async fn delete_subject(
     State(state): State<AppState>,
     ConfluentPath(subject): ConfluentPath<String>,
 ) -> Result<Reply<Value>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return delete_global(State(state)).await;
+    }
     scopes::ensure_writable(&state, &subject).await?;
     let deleted = state
         .store

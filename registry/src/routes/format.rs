@@ -26,7 +26,10 @@ pub async fn formatted(
     {
         return Ok(None);
     }
-    match parsed_schema(state, cached.stored.id).await?.as_ref() {
+    match parsed_schema(state, &cached.stored.context, cached.stored.id)
+        .await?
+        .as_ref()
+    {
         Schema::Protobuf(file) => Ok(Some(file.to_serialized())),
         _ => Ok(None),
     }

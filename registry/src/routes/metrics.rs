@@ -15,6 +15,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::contexts;
 use crate::error::ApiError;
 use crate::metrics::Inventory;
 
@@ -24,7 +25,11 @@ const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError> {
     let versions = state.store.all_versions().await?;
-    let schemas: HashSet<i32> = versions.iter().map(|v| v.schema_id.0).collect();
+    // Ids are per context: the same integer in two contexts is two schemas.
+    let schemas: HashSet<(&str, i32)> = versions
+        .iter()
+        .map(|v| (contexts::context_of(&v.subject), v.schema_id.0))
+        .collect();
     let subjects: HashSet<&str> = versions
         .iter()
         .filter(|v| !v.deleted)

@@ -3,6 +3,7 @@
 
 mod compatibility;
 mod config;
+mod contexts;
 mod format;
 pub mod metrics;
 mod mode;
@@ -11,7 +12,7 @@ mod schemas;
 mod subjects;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::AppState;
 
@@ -21,7 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(root::get_root).post(root::post_root))
         .route("/v1/metadata/id", get(root::cluster_id))
         .route("/v1/metadata/version", get(root::server_version))
-        .route("/contexts", get(root::contexts))
+        .route("/contexts", get(contexts::list))
+        .route("/contexts/{context}", delete(contexts::remove))
         .route("/schemas", get(schemas::list))
         .route("/schemas/types", get(schemas::types))
         .route("/schemas/ids/{id}", get(schemas::by_id))

@@ -4,6 +4,7 @@
 use axum::extract::State;
 
 use crate::AppState;
+use crate::contexts;
 use crate::deletion;
 use crate::entities::ModeEntity;
 use crate::error::ApiError;
@@ -36,7 +37,7 @@ async fn requested(
         let subjects = state.store.subjects().await?;
         let busy = subjects
             .iter()
-            .any(|(name, live)| *live && subject.is_none_or(|s| s == name));
+            .any(|(name, live)| *live && subject.is_none_or(|s| contexts::covers(s, name)));
         if busy {
             return Err(ApiError::OperationNotPermitted(
                 "Cannot import since found existing subjects".into(),
@@ -78,10 +79,14 @@ pub async fn get_subject(
     ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<ModeEntity>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return get_global(State(state)).await;
+    }
     match state.store.mode(&subject).await? {
         Some(own) => Ok(reply(own.parse()?)),
         None if params.flag("defaultToGlobal") => {
-            Ok(reply(scopes::effective_mode(&state, None).await?))
+            Ok(reply(scopes::effective_mode(&state, Some(&subject)).await?))
         }
         None => Err(ApiError::SubjectModeNotFound(subject)),
     }
@@ -94,6 +99,10 @@ pub async fn put_subject(
     params: Params,
     ConfluentJson(body): ConfluentJson<ModeEntity>,
 ) -> Result<Reply<ModeEntity>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return put_global(State(state), params, ConfluentJson(body)).await;
+    }
     check_subject(&subject)?;
     let mode = requested(&state, body, Some(&subject), params.flag("force")).await?;
     state.store.set_mode(&subject, mode.as_str()).await?;
@@ -105,6 +114,10 @@ pub async fn delete_subject(
     State(state): State<AppState>,
     ConfluentPath(subject): ConfluentPath<String>,
 ) -> Result<Reply<ModeEntity>, ApiError> {
+    let subject = scopes::scope_of(&subject);
+    if subject == GLOBAL_SCOPE {
+        return delete_global(State(state)).await;
+    }
     let deleted = state
         .store
         .delete_mode(&subject)

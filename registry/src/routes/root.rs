@@ -1,5 +1,5 @@
-//! `/` (a liveness probe for many deployments), `/health` (readiness: the store answers),
-//! `/v1/metadata/*` and `/contexts`.
+//! `/` (a liveness probe for many deployments), `/health` (readiness: the store answers) and
+//! `/v1/metadata/*`. The `/contexts` resource is in `contexts.rs`.
 //!
 //! `/health` is not a Confluent route: it is served outside the media type negotiation, so
 //! load balancers and orchestrators can probe it with any `Accept` header.
@@ -33,18 +33,13 @@ pub async fn server_version() -> Reply<Value> {
     Reply(json!({"version": env!("CARGO_PKG_VERSION")}))
 }
 
-/// `GET /contexts`: only the default context exists until contexts are implemented.
-pub async fn contexts() -> Reply<Vec<&'static str>> {
-    Reply(vec!["."])
-}
-
 /// `GET /health`: `{"status":"UP"}` when the store answers a trivial query (the highest
 /// schema id), else 503 with error 50001. On PostgreSQL an outage answers within the pool's
 /// acquire timeout.
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
         .store
-        .max_schema_id()
+        .max_schema_id(crate::contexts::DEFAULT_CONTEXT)
         .await
         .map_err(ApiError::StoreUnavailable)?;
     Ok(Json(json!({"status": "UP"})))

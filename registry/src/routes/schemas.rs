@@ -1,5 +1,6 @@
 //! `/schemas`: schema types, the schema list, and schemas by id (the serializers' hot path,
-//! served from the cache). `format=serialized` is handled in `format.rs`. Left out: guids,
+//! served from the cache). Ids are per context: the `subject` parameter picks the context.
+//! `format=serialized` is handled in `format.rs`. Left out: guids,
 //! `ruleType`, `aliases`.
 
 use axum::extract::State;
@@ -8,10 +9,11 @@ use stele_engine::Format;
 
 use crate::AppState;
 use crate::cache::CachedSchema;
+use crate::contexts;
 use crate::entities::{SchemaById, SubjectSchema, SubjectVersion};
 use crate::error::ApiError;
 use crate::http::{ConfluentPath, Params, Reply, json_bytes, parse_schema_id, raw_text};
-use crate::registration::stored_schema;
+use crate::registration::{stored_schema, version_schema};
 use crate::routes::format::formatted;
 use crate::store::{SchemaId, VersionRow};
 use std::sync::Arc;
@@ -21,11 +23,41 @@ pub async fn types() -> Reply<Vec<&'static str>> {
     Reply(Format::ALL.iter().map(|f| f.as_str()).collect())
 }
 
-async fn find(state: &AppState, id: &str) -> Result<Arc<CachedSchema>, ApiError> {
-    let id = parse_schema_id(id)?;
-    stored_schema(state, SchemaId(id))
-        .await?
-        .ok_or_else(|| ApiError::SchemaNotFound(format!("Schema {id} not found")))
+/// The `subject` parameter, normalised; `None` when absent.
+fn subject_param(params: &Params) -> Option<String> {
+    params.get("subject").map(contexts::normalize_subject)
+}
+
+/// Schema `id` in the context the `subject` parameter selects: the default context without
+/// one, else the subject's (or the named context's, `:.ctx:`). An unqualified subject whose
+/// context does not have the id falls back to every other context, in order
+/// (`getSchemaKeyUsingContexts`).
+async fn find(state: &AppState, id: &str, params: &Params) -> Result<Arc<CachedSchema>, ApiError> {
+    let id = SchemaId(parse_schema_id(id)?);
+    let subject = subject_param(params);
+    let context = subject
+        .as_deref()
+        .map_or(contexts::DEFAULT_CONTEXT, contexts::context_of);
+    if let Some(found) = stored_schema(state, context, id).await? {
+        return Ok(found);
+    }
+    let unqualified = subject.as_deref().is_some_and(|s| !s.starts_with(":."));
+    if unqualified {
+        for other in state.store.contexts().await? {
+            if other != context
+                && let Some(found) = stored_schema(state, &other, id).await?
+            {
+                return Ok(found);
+            }
+        }
+    }
+    Err(ApiError::SchemaNotFound(format!("Schema {id} not found")))
+}
+
+/// Whether a usage matches the `subject` parameter: any usage without one or when it names
+/// a whole context, else that subject only.
+fn selected(subject: Option<&str>, usage: &VersionRow) -> bool {
+    subject.is_none_or(|s| contexts::is_context_name(s) || s == usage.subject)
 }
 
 /// `GET /schemas/ids/{id}`: the schema, even when every version using it is soft-deleted.
@@ -34,8 +66,8 @@ pub async fn by_id(
     ConfluentPath(id): ConfluentPath<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let cached = find(&state, &id).await?;
-    let subject = params.get("subject");
+    let cached = find(&state, &id, &params).await?;
+    let subject = subject_param(&params).filter(|s| !contexts::is_context_name(s));
     let fetch_max_id = params.flag_any(&["fetchMaxId", "fetch_max_id"]);
     let text = formatted(&state, &cached, &params).await?;
     if subject.is_none() && !fetch_max_id && text.is_none() {
@@ -46,13 +78,16 @@ pub async fn by_id(
         entity.schema = text;
     }
     if let Some(subject) = subject {
-        let usages = state.store.usages(cached.stored.id).await?;
+        let usages = state
+            .store
+            .usages(&cached.stored.context, cached.stored.id)
+            .await?;
         let usage = usages.iter().rev().find(|u| u.subject == subject);
         entity.subject = usage.map(|u| u.subject.clone());
         entity.version = usage.map(|u| u.version.0);
     }
     if fetch_max_id {
-        entity.max_id = Some(state.store.max_schema_id().await?.0);
+        entity.max_id = Some(state.store.max_schema_id(&cached.stored.context).await?.0);
     }
     Ok(Reply(entity).into_response())
 }
@@ -60,7 +95,8 @@ pub async fn by_id(
 /// Default and largest page of `GET /schemas` (`schema.search.default.limit`).
 const SEARCH_LIMIT: usize = 1000;
 
-/// `GET /schemas`: subject versions with their schemas, by subject then version.
+/// `GET /schemas`: subject versions with their schemas, by subject then version; the default
+/// `subjectPrefix` (empty) lists the default context only, `:*:` every context.
 pub async fn list(
     State(state): State<AppState>,
     params: Params,
@@ -73,7 +109,7 @@ pub async fn list(
         .all_versions()
         .await?
         .into_iter()
-        .filter(|v| v.subject.starts_with(prefix) && (deleted || !v.deleted))
+        .filter(|v| contexts::matches_prefix(prefix, &v.subject) && (deleted || !v.deleted))
         .collect();
     if latest_only {
         // Rows are sorted by subject then version: keep the last of each subject.
@@ -88,7 +124,7 @@ pub async fn list(
     }
     let mut entities = Vec::new();
     for row in params.paginate_with_default(rows, SEARCH_LIMIT) {
-        if let Some(cached) = stored_schema(&state, row.schema_id).await? {
+        if let Some(cached) = version_schema(&state, &row).await? {
             entities.push(SubjectSchema::new(
                 &row.subject,
                 row.version.0,
@@ -106,7 +142,7 @@ pub async fn raw_by_id(
     ConfluentPath(id): ConfluentPath<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let cached = find(&state, &id).await?;
+    let cached = find(&state, &id, &params).await?;
     let text = formatted(&state, &cached, &params).await?;
     Ok(raw_text(
         text.unwrap_or_else(|| cached.stored.schema.clone()),
@@ -114,13 +150,17 @@ pub async fn raw_by_id(
 }
 
 async fn usages(state: &AppState, id: &str, params: &Params) -> Result<Vec<VersionRow>, ApiError> {
-    let cached = find(state, id).await?;
+    let cached = find(state, id, params).await?;
     let include_deleted = params.flag("deleted");
-    let usages = state.store.usages(cached.stored.id).await?;
+    let subject = subject_param(params);
+    let usages = state
+        .store
+        .usages(&cached.stored.context, cached.stored.id)
+        .await?;
     Ok(usages
         .into_iter()
         .filter(|u| include_deleted || !u.deleted)
-        .filter(|u| params.get("subject").is_none_or(|s| s == u.subject))
+        .filter(|u| selected(subject.as_deref(), u))
         .collect())
 }
 

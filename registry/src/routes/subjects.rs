@@ -6,13 +6,14 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::AppState;
+use crate::contexts;
 use crate::deletion;
 use crate::entities::{RegisterRequest, Registered, SubjectSchema};
 use crate::error::ApiError;
 use crate::http::{
     ConfluentJson, ConfluentPath, Params, Reply, VersionSpec, check_subject, raw_text,
 };
-use crate::registration::{self, stored_schema};
+use crate::registration::{self, version_schema};
 use crate::routes::format::formatted;
 use crate::store::VersionRow;
 
@@ -23,15 +24,14 @@ pub async fn list(
 ) -> Result<Reply<Vec<String>>, ApiError> {
     let prefix = params
         .get_any(&["subjectPrefix", "subject"])
-        .filter(|p| *p != ":*:")
-        .unwrap_or("");
+        .unwrap_or(contexts::WILDCARD);
     let deleted_only = params.flag_any(&["deletedOnly", "deleted_only"]);
     let deleted = params.flag("deleted");
     let subjects = state.store.subjects().await?;
     let names = subjects
         .into_iter()
         .filter(|(name, live)| {
-            name.starts_with(prefix)
+            contexts::matches_prefix(prefix, name)
                 && if deleted_only {
                     !live
                 } else {
@@ -50,6 +50,7 @@ pub async fn lookup(
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     check_subject(&subject)?;
     let found = registration::lookup(
         &state,
@@ -69,6 +70,7 @@ pub async fn register(
     params: Params,
     ConfluentJson(request): ConfluentJson<RegisterRequest>,
 ) -> Result<Reply<Registered>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     check_subject(&subject)?;
     let registered =
         registration::register(&state, &subject, &request, params.flag("normalize")).await;
@@ -113,6 +115,7 @@ pub async fn versions(
     ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let versions = visible(&state, &subject, &params).await?;
     let numbers = versions.iter().map(|v| v.version.0).collect();
     Ok(Reply(params.paginate(numbers)))
@@ -133,7 +136,7 @@ async fn resolve(
     }
     .ok_or_else(|| ApiError::VersionNotFound(version.trim().to_string()))?
     .clone();
-    let cached = stored_schema(state, row.schema_id)
+    let cached = version_schema(state, &row)
         .await?
         .ok_or_else(|| ApiError::Internal(format!("schema {} is missing", row.schema_id)))?;
     let mut entity = SubjectSchema::new(
@@ -154,6 +157,7 @@ pub async fn version(
     ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let (_, entity) = resolve(&state, &subject, &version, &params).await?;
     Ok(Reply(entity))
 }
@@ -164,6 +168,7 @@ pub async fn raw_version(
     ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Response, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let (_, entity) = resolve(&state, &subject, &version, &params).await?;
     Ok(raw_text(entity.schema))
 }
@@ -174,6 +179,7 @@ pub async fn referenced_by(
     ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     // Confluent resolves the referenced version including soft-deleted ones.
     let (row, _) = resolve(&state, &subject, &version, &Params::with_flag("deleted")).await?;
     let deleted = params.flag("deleted");
@@ -197,10 +203,11 @@ pub async fn by_metadata(
     ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<SubjectSchema>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let wanted: Vec<(&str, &str)> = params.all("key").zip(params.all("value")).collect();
     let versions = visible(&state, &subject, &params).await?;
     for row in versions.iter().rev() {
-        let Some(cached) = stored_schema(&state, row.schema_id).await? else {
+        let Some(cached) = version_schema(&state, row).await? else {
             continue;
         };
         let properties = cached
@@ -232,6 +239,7 @@ pub async fn delete_subject(
     ConfluentPath(subject): ConfluentPath<String>,
     params: Params,
 ) -> Result<Reply<Vec<i32>>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let deleted = deletion::delete_subject(&state, &subject, params.flag("permanent")).await?;
     Ok(Reply(deleted))
 }
@@ -242,6 +250,7 @@ pub async fn delete_version(
     ConfluentPath((subject, version)): ConfluentPath<(String, String)>,
     params: Params,
 ) -> Result<Reply<i32>, ApiError> {
+    let subject = contexts::normalize_subject(&subject);
     let spec = VersionSpec::parse(&version)?;
     let deleted =
         deletion::delete_version(&state, &subject, spec, params.flag("permanent")).await?;

@@ -1,6 +1,7 @@
 //! Persistence behind one async trait, [`Store`], in the registry's own words.
 //!
-//! The store keeps schemas (text stored once, keyed by id and by fingerprint), the versions
+//! The store keeps schemas (text stored once per context, keyed by id and by fingerprint
+//! within the context), the versions
 //! of each subject, and the config and mode of each scope. It enforces uniqueness (one id per
 //! fingerprint, one row per subject version) and makes a registration one transaction; it
 //! does not know HTTP, Confluent error codes, compatibility or parsing: the caller hands it
@@ -31,7 +32,7 @@ use sqlite::SqliteStore;
 /// name `__GLOBAL`, so no subject can collide with it.
 pub const GLOBAL_SCOPE: &str = "__GLOBAL";
 
-/// A global schema id, as written into every Kafka message.
+/// A schema id, as written into every Kafka message; unique within its context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct SchemaId(pub i32);
@@ -56,7 +57,9 @@ impl fmt::Display for Version {
 /// A schema as stored: immutable once it has an id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSchema {
-    /// Its global id.
+    /// The context its id belongs to (`.` or `.ctx`).
+    pub context: String,
+    /// Its id within the context.
     pub id: SchemaId,
     /// `AVRO`, `PROTOBUF` or `JSON`.
     pub schema_type: String,
@@ -103,7 +106,8 @@ pub struct NewSchema {
 /// A registration request as the store sees it.
 #[derive(Debug, Clone)]
 pub struct NewVersion {
-    /// The subject to add a version to.
+    /// The subject to add a version to, normalised (qualified unless in the default
+    /// context); its context is the id space the schema's id comes from.
     pub subject: String,
     /// The schema.
     pub schema: NewSchema,
@@ -172,13 +176,20 @@ pub type ConfigBody = Map<String, Value>;
 /// The registry's storage.
 #[async_trait]
 pub trait Store: Send + Sync {
-    /// The schema with this id, if at least one subject version (live or soft-deleted) still
-    /// uses it.
-    async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>, StoreError>;
+    /// The schema with this id in `context` (`.` or `.ctx`), if at least one subject version
+    /// (live or soft-deleted) still uses it.
+    async fn schema_by_id(
+        &self,
+        context: &str,
+        id: SchemaId,
+    ) -> Result<Option<StoredSchema>, StoreError>;
 
-    /// Every subject version that uses schema `id`, live and soft-deleted, ordered by
-    /// subject then version.
-    async fn usages(&self, id: SchemaId) -> Result<Vec<VersionRow>, StoreError>;
+    /// Every subject version of `context` that uses schema `id`, live and soft-deleted,
+    /// ordered by subject then version.
+    async fn usages(&self, context: &str, id: SchemaId) -> Result<Vec<VersionRow>, StoreError>;
+
+    /// Every context with at least one subject version, sorted (`.` included when it has one).
+    async fn contexts(&self) -> Result<Vec<String>, StoreError>;
 
     /// Every subject with at least one version, sorted, each with whether any version is live.
     async fn subjects(&self) -> Result<Vec<(String, bool)>, StoreError>;
@@ -186,8 +197,8 @@ pub trait Store: Send + Sync {
     /// Every version of every subject, live and soft-deleted, by subject then version.
     async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError>;
 
-    /// The highest schema id ever given out (0 when none).
-    async fn max_schema_id(&self) -> Result<SchemaId, StoreError>;
+    /// The highest schema id ever given out in `context` (0 when none).
+    async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError>;
 
     /// All versions of `subject`, live and soft-deleted, ascending.
     async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, StoreError>;

@@ -3,8 +3,8 @@
 //!
 //! **Write serialisation.** Every transaction that adds, soft-deletes or erases versions of a
 //! subject first takes `pg_advisory_xact_lock(SUBJECT_LOCKS, hashtext(subject))`, and a
-//! registration that needs a new schema id also takes the single `ID_LOCK` before reading
-//! `MAX(id)`. Chosen over the alternatives because:
+//! registration that needs a new schema id also takes its context's id lock
+//! (`ID_LOCKS`, `hashtext(context)`) before reading `MAX(id)`: ids are allocated per context. Chosen over the alternatives because:
 //! - `SELECT ... FOR UPDATE` needs a row to lock, and a subject has none before its first
 //!   version (the two first registrations of a subject would both find nothing to lock);
 //! - SERIALIZABLE would also be correct but aborts one of two concurrent writers, and the
@@ -13,17 +13,19 @@
 //!   snapshot per statement), so versions come out consecutive without retries.
 //!
 //! A hash collision between two subjects only makes them wait for each other. Locks are always
-//! taken subject first, then `ID_LOCK` or `ERASURE_LOCK` (never both), so they cannot deadlock.
+//! taken subject first, then an id lock or `ERASURE_LOCK` (never both), so they cannot deadlock.
+//! Subjects of other contexts have qualified names, so their locks are distinct.
 //! The unique constraints stay the last word: a violation surfaces as [`Conflict::Raced`] and
 //! the caller checks again.
 //!
 //! **Ids.** Confluent ids are `MAX(id) + 1` and IMPORT mode writes explicit ids, so a sequence
-//! would hand out ids an import already took. `MAX(id) + 1` under `ID_LOCK` gives the same ids
+//! would hand out ids an import already took. `MAX(id) + 1` under the id lock gives the same ids
 //! as the SQLite store and never a duplicate across nodes.
 //!
 //! **Cache invalidation.** Schemas are immutable; a cached id only goes stale when its last
-//! subject version is erased. [`PgStore::erase`] records the erased ids in `erasures` and sends
-//! `NOTIFY stele_erasures` in the same transaction (delivered on commit). Each node listens on
+//! subject version is erased. [`PgStore::erase`] records the erased ids with their context in
+//! `erasures` and sends `NOTIFY stele_erasures` in the same transaction (delivered on commit);
+//! the payload is the id, followed by `:` and the context outside the default context. Each node listens on
 //! that channel and also polls `erasures` every [`POLL_INTERVAL`], because notifications sent
 //! while its listening connection is down are lost. Ids erased in the last
 //! `REINVALIDATE_FOR` (10 s) are dropped again on every poll, so a by-id read that was in flight
@@ -52,14 +54,16 @@ use super::{
     VersionRow,
 };
 use crate::cache::SchemaCache;
+use crate::contexts;
 
 /// First key of the per-subject advisory locks ("stel" in ASCII), so they do not collide
 /// with locks other applications take in the same database.
 const SUBJECT_LOCKS: i32 = 0x7374_656c;
 /// First key of the registry-wide locks.
 const GLOBAL_LOCKS: i32 = 0x7374_656d;
-/// Second key: allocation of new schema ids.
-const ID_LOCK: i32 = 1;
+/// First key of the per-context locks on allocating new schema ids; the second key is
+/// `hashtext(context)`.
+const ID_LOCKS: i32 = 0x7374_656e;
 /// Second key: appending to `erasures`, so `seq` values commit in order.
 const ERASURE_LOCK: i32 = 2;
 
@@ -149,11 +153,12 @@ impl PgStore {
         Ok([listening, polling])
     }
 
-    async fn references_of(&self, id: i32) -> Result<Vec<Reference>, StoreError> {
+    async fn references_of(&self, context: &str, id: i32) -> Result<Vec<Reference>, StoreError> {
         let rows: Vec<(String, String, i32)> = sqlx::query_as(
             "SELECT name, subject, version FROM schema_references \
-             WHERE schema_id = $1 ORDER BY position",
+             WHERE context = $1 AND schema_id = $2 ORDER BY position",
         )
+        .bind(context)
         .bind(id)
         .fetch_all(&self.pool)
         .await
@@ -190,9 +195,9 @@ async fn listen(pool: PgPool, cache: Arc<SchemaCache>) {
         }
         loop {
             match listener.try_recv().await {
-                Ok(Some(notification)) => match notification.payload().parse::<i32>() {
-                    Ok(id) => cache.invalidate(SchemaId(id)),
-                    Err(_) => tracing::warn!(
+                Ok(Some(notification)) => match parse_payload(notification.payload()) {
+                    Some((context, id)) => cache.invalidate(context, id),
+                    None => tracing::warn!(
                         payload = notification.payload(),
                         "unexpected payload on {CHANNEL}"
                     ),
@@ -211,9 +216,26 @@ async fn listen(pool: PgPool, cache: Arc<SchemaCache>) {
     }
 }
 
+/// The payload announcing an erased id: `id` in the default context, else `id:context`.
+fn payload(context: &str, id: i32) -> String {
+    if context == contexts::DEFAULT_CONTEXT {
+        id.to_string()
+    } else {
+        format!("{id}:{context}")
+    }
+}
+
+/// Reads a [`payload`].
+fn parse_payload(payload: &str) -> Option<(&str, SchemaId)> {
+    let (id, context) = payload
+        .split_once(':')
+        .unwrap_or((payload, contexts::DEFAULT_CONTEXT));
+    Some((context, SchemaId(id.parse().ok()?)))
+}
+
 /// Polls `erasures` past `cursor`, the fallback for lost notifications.
 async fn poll(pool: PgPool, cache: Arc<SchemaCache>, mut cursor: i64) {
-    let mut recent: VecDeque<(Instant, SchemaId)> = VecDeque::new();
+    let mut recent: VecDeque<(Instant, String, SchemaId)> = VecDeque::new();
     let mut ticks = tokio::time::interval(POLL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -221,8 +243,9 @@ async fn poll(pool: PgPool, cache: Arc<SchemaCache>, mut cursor: i64) {
         if pool.is_closed() {
             return;
         }
-        let rows: Result<Vec<(i64, i32)>, sqlx::Error> = sqlx::query_as(
-            "SELECT seq, schema_id FROM erasures WHERE seq > $1 ORDER BY seq LIMIT 10000",
+        let rows: Result<Vec<(i64, String, i32)>, sqlx::Error> = sqlx::query_as(
+            "SELECT seq, context, schema_id FROM erasures WHERE seq > $1 ORDER BY seq \
+             LIMIT 10000",
         )
         .bind(cursor)
         .fetch_all(&pool)
@@ -230,21 +253,21 @@ async fn poll(pool: PgPool, cache: Arc<SchemaCache>, mut cursor: i64) {
         match rows {
             Ok(rows) => {
                 let now = Instant::now();
-                for (seq, id) in rows {
+                for (seq, context, id) in rows {
                     cursor = cursor.max(seq);
-                    recent.push_back((now, SchemaId(id)));
+                    recent.push_back((now, context, SchemaId(id)));
                 }
             }
             Err(error) => tracing::debug!(%error, "polling erasures failed; retrying"),
         }
         while recent
             .front()
-            .is_some_and(|(seen, _)| seen.elapsed() > REINVALIDATE_FOR)
+            .is_some_and(|(seen, _, _)| seen.elapsed() > REINVALIDATE_FOR)
         {
             recent.pop_front();
         }
-        for (_, id) in &recent {
-            cache.invalidate(*id);
+        for (_, context, id) in &recent {
+            cache.invalidate(context, *id);
         }
     }
 }
@@ -302,13 +325,16 @@ async fn lock_subject(
 
 async fn id_by_fingerprint(
     tx: &mut Transaction<'static, Postgres>,
+    context: &str,
     fingerprint: &str,
 ) -> Result<Option<i32>, StoreError> {
-    let row: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE fingerprint = $1")
-        .bind(fingerprint)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(map)?;
+    let row: Option<(i32,)> =
+        sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND fingerprint = $2")
+            .bind(context)
+            .bind(fingerprint)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map)?;
     Ok(row.map(|(id,)| id))
 }
 
@@ -319,12 +345,18 @@ async fn schema_id_for(
     new: &NewVersion,
 ) -> Result<i32, StoreError> {
     let schema = &new.schema;
-    let mut existing = id_by_fingerprint(tx, &schema.fingerprint).await?;
+    let context = contexts::context_of(&new.subject);
+    let mut existing = id_by_fingerprint(tx, context, &schema.fingerprint).await?;
     if existing.is_none() {
-        lock(tx, GLOBAL_LOCKS, ID_LOCK).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(ID_LOCKS)
+            .bind(context)
+            .execute(&mut **tx)
+            .await
+            .map_err(map)?;
         // Another subject's registration may have inserted it while we waited; under READ
         // COMMITTED this statement sees its commit.
-        existing = id_by_fingerprint(tx, &schema.fingerprint).await?;
+        existing = id_by_fingerprint(tx, context, &schema.fingerprint).await?;
     }
     match (existing, new.id) {
         (Some(id), None) => return Ok(id),
@@ -335,30 +367,35 @@ async fn schema_id_for(
     }
     let id = match new.id {
         Some(wanted) => {
-            let taken: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE id = $1")
-                .bind(wanted.0)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map)?;
+            let taken: Option<(i32,)> =
+                sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND id = $2")
+                    .bind(context)
+                    .bind(wanted.0)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map)?;
             if taken.is_some() {
                 return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
             }
             wanted.0
         }
         None => {
-            let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(map)?;
+            let (max,): (Option<i32>,) =
+                sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
+                    .bind(context)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map)?;
             max.unwrap_or(0).checked_add(1).ok_or_else(|| {
                 StoreError::Backend("schema ids are exhausted (2^31-1 reached)".into())
             })?
         }
     };
     sqlx::query(
-        "INSERT INTO schemas (id, fingerprint, schema_type, schema, metadata, rule_set) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO schemas (context, id, fingerprint, schema_type, schema, metadata, rule_set) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
+    .bind(context)
     .bind(id)
     .bind(&schema.fingerprint)
     .bind(&schema.schema_type)
@@ -370,9 +407,10 @@ async fn schema_id_for(
     .map_err(map)?;
     for (position, reference) in schema.references.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO schema_references (schema_id, position, name, subject, version) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO schema_references (context, schema_id, position, name, subject, version) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
+        .bind(context)
         .bind(id)
         .bind(i32::try_from(position).unwrap_or(i32::MAX))
         .bind(&reference.name)
@@ -387,11 +425,17 @@ async fn schema_id_for(
 
 #[async_trait]
 impl Store for PgStore {
-    async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>, StoreError> {
+    async fn schema_by_id(
+        &self,
+        context: &str,
+        id: SchemaId,
+    ) -> Result<Option<StoredSchema>, StoreError> {
         let row: Option<SchemaTuple> = sqlx::query_as(
             "SELECT id, schema_type, schema, metadata, rule_set FROM schemas s \
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)",
+             WHERE context = $1 AND id = $2 AND EXISTS (SELECT 1 FROM subject_versions v \
+             WHERE v.context = s.context AND v.schema_id = s.id)",
         )
+        .bind(context)
         .bind(id.0)
         .fetch_optional(&self.pool)
         .await
@@ -400,20 +444,22 @@ impl Store for PgStore {
             return Ok(None);
         };
         Ok(Some(StoredSchema {
+            context: context.to_string(),
             id: SchemaId(id),
             schema_type,
             schema,
-            references: self.references_of(id).await?,
+            references: self.references_of(context, id).await?,
             metadata: parse_json(metadata)?,
             rule_set: parse_json(rule_set)?,
         }))
     }
 
-    async fn usages(&self, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
+    async fn usages(&self, context: &str, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT subject, version, schema_id, deleted FROM subject_versions \
-             WHERE schema_id = $1 ORDER BY subject COLLATE \"C\", version",
+             WHERE context = $1 AND schema_id = $2 ORDER BY subject COLLATE \"C\", version",
         )
+        .bind(context)
         .bind(id.0)
         .fetch_all(&self.pool)
         .await
@@ -444,11 +490,23 @@ impl Store for PgStore {
         Ok(rows.into_iter().map(version_row).collect())
     }
 
-    async fn max_schema_id(&self) -> Result<SchemaId, StoreError> {
-        let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map)?;
+    async fn contexts(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT context COLLATE \"C\" FROM subject_versions ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map)?;
+        Ok(rows.into_iter().map(|(context,)| context).collect())
+    }
+
+    async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError> {
+        let (max,): (Option<i32>,) =
+            sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
+                .bind(context)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map)?;
         Ok(SchemaId(max.unwrap_or(0)))
     }
 
@@ -471,7 +529,7 @@ impl Store for PgStore {
     ) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-             JOIN schemas s ON s.id = v.schema_id \
+             JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
              WHERE v.subject = $1 AND s.fingerprint = $2 ORDER BY v.version",
         )
         .bind(subject)
@@ -489,7 +547,7 @@ impl Store for PgStore {
     ) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-             JOIN schema_references r ON r.schema_id = v.schema_id \
+             JOIN schema_references r ON r.context = v.context AND r.schema_id = v.schema_id \
              WHERE r.subject = $1 AND r.version = $2 \
              ORDER BY v.schema_id, v.subject COLLATE \"C\", v.version",
         )
@@ -509,7 +567,7 @@ impl Store for PgStore {
             // the same moment on another node, lands here and gets the same answer.
             let existing: Option<VersionTuple> = sqlx::query_as(
                 "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-                 JOIN schemas s ON s.id = v.schema_id \
+                 JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
                  WHERE v.subject = $1 AND s.fingerprint = $2 AND NOT v.deleted \
                  ORDER BY v.version LIMIT 1",
             )
@@ -566,12 +624,13 @@ impl Store for PgStore {
             }
         };
         sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted) \
-             VALUES ($1, $2, $3, FALSE)",
+            "INSERT INTO subject_versions (subject, version, context, schema_id, deleted) \
+             VALUES ($1, $2, $4, $3, FALSE)",
         )
         .bind(&new.subject)
         .bind(version)
         .bind(schema_id)
+        .bind(contexts::context_of(&new.subject))
         .execute(&mut *tx)
         .await
         .map_err(map)?;
@@ -657,15 +716,17 @@ impl Store for PgStore {
             // Every node drops these ids from its cache (the module doc). Ids another subject
             // still uses are announced too: a re-read costs one query and keeps this simple.
             lock(&mut tx, GLOBAL_LOCKS, ERASURE_LOCK).await?;
+            let context = contexts::context_of(subject);
             for id in &erased {
-                sqlx::query("INSERT INTO erasures (schema_id) VALUES ($1)")
+                sqlx::query("INSERT INTO erasures (context, schema_id) VALUES ($1, $2)")
+                    .bind(context)
                     .bind(id)
                     .execute(&mut *tx)
                     .await
                     .map_err(map)?;
                 sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(CHANNEL)
-                    .bind(id.to_string())
+                    .bind(payload(context, *id))
                     .execute(&mut *tx)
                     .await
                     .map_err(map)?;
@@ -743,5 +804,20 @@ impl Store for PgStore {
                 .await
                 .map_err(map)?;
         Ok(row.map(|(mode,)| mode))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erasure_payloads_carry_the_context() {
+        assert_eq!(payload(".", 7), "7");
+        assert_eq!(payload(".ctx", 7), "7:.ctx");
+        assert_eq!(parse_payload("7"), Some((".", SchemaId(7))));
+        assert_eq!(parse_payload("7:.ctx"), Some((".ctx", SchemaId(7))));
+        assert_eq!(parse_payload("x:.ctx"), None);
+        assert_eq!(parse_payload(""), None);
     }
 }

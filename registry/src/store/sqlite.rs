@@ -22,6 +22,8 @@ use sqlx::{Sqlite, Transaction};
 
 use stele_engine::Reference;
 
+use crate::contexts;
+
 use super::{
     ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
     VersionRow,
@@ -84,11 +86,12 @@ impl SqliteStore {
         self.read.close().await;
     }
 
-    async fn references_of(&self, id: i32) -> Result<Vec<Reference>, StoreError> {
+    async fn references_of(&self, context: &str, id: i32) -> Result<Vec<Reference>, StoreError> {
         let rows: Vec<(String, String, i32)> = sqlx::query_as(
             "SELECT name, subject, version FROM schema_references \
-             WHERE schema_id = $1 ORDER BY position",
+             WHERE context = $1 AND schema_id = $2 ORDER BY position",
         )
+        .bind(context)
         .bind(id)
         .fetch_all(&self.read)
         .await?;
@@ -132,10 +135,13 @@ async fn schema_id_for(
     new: &NewVersion,
 ) -> Result<i32, StoreError> {
     let schema = &new.schema;
-    let existing: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE fingerprint = $1")
-        .bind(&schema.fingerprint)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let context = contexts::context_of(&new.subject);
+    let existing: Option<(i32,)> =
+        sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND fingerprint = $2")
+            .bind(context)
+            .bind(&schema.fingerprint)
+            .fetch_optional(&mut **tx)
+            .await?;
     match (existing, new.id) {
         (Some((id,)), None) => return Ok(id),
         (Some((id,)), Some(wanted)) if id == wanted.0 => return Ok(id),
@@ -145,28 +151,33 @@ async fn schema_id_for(
     }
     let id = match new.id {
         Some(wanted) => {
-            let taken: Option<(i32,)> = sqlx::query_as("SELECT id FROM schemas WHERE id = $1")
-                .bind(wanted.0)
-                .fetch_optional(&mut **tx)
-                .await?;
+            let taken: Option<(i32,)> =
+                sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND id = $2")
+                    .bind(context)
+                    .bind(wanted.0)
+                    .fetch_optional(&mut **tx)
+                    .await?;
             if taken.is_some() {
                 return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
             }
             wanted.0
         }
         None => {
-            let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
-                .fetch_one(&mut **tx)
-                .await?;
+            let (max,): (Option<i32>,) =
+                sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
+                    .bind(context)
+                    .fetch_one(&mut **tx)
+                    .await?;
             max.unwrap_or(0).checked_add(1).ok_or_else(|| {
                 StoreError::Backend("schema ids are exhausted (2^31-1 reached)".into())
             })?
         }
     };
     sqlx::query(
-        "INSERT INTO schemas (id, fingerprint, schema_type, schema, metadata, rule_set) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO schemas (context, id, fingerprint, schema_type, schema, metadata, rule_set) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
+    .bind(context)
     .bind(id)
     .bind(&schema.fingerprint)
     .bind(&schema.schema_type)
@@ -177,9 +188,10 @@ async fn schema_id_for(
     .await?;
     for (position, reference) in schema.references.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO schema_references (schema_id, position, name, subject, version) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO schema_references (context, schema_id, position, name, subject, version) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
+        .bind(context)
         .bind(id)
         .bind(i32::try_from(position).unwrap_or(i32::MAX))
         .bind(&reference.name)
@@ -193,11 +205,17 @@ async fn schema_id_for(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn schema_by_id(&self, id: SchemaId) -> Result<Option<StoredSchema>, StoreError> {
+    async fn schema_by_id(
+        &self,
+        context: &str,
+        id: SchemaId,
+    ) -> Result<Option<StoredSchema>, StoreError> {
         let row: Option<SchemaTuple> = sqlx::query_as(
             "SELECT id, schema_type, schema, metadata, rule_set FROM schemas s \
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM subject_versions v WHERE v.schema_id = s.id)",
+             WHERE context = $1 AND id = $2 AND EXISTS (SELECT 1 FROM subject_versions v \
+             WHERE v.context = s.context AND v.schema_id = s.id)",
         )
+        .bind(context)
         .bind(id.0)
         .fetch_optional(&self.read)
         .await?;
@@ -205,20 +223,22 @@ impl Store for SqliteStore {
             return Ok(None);
         };
         Ok(Some(StoredSchema {
+            context: context.to_string(),
             id: SchemaId(id),
             schema_type,
             schema,
-            references: self.references_of(id).await?,
+            references: self.references_of(context, id).await?,
             metadata: parse_json(metadata)?,
             rule_set: parse_json(rule_set)?,
         }))
     }
 
-    async fn usages(&self, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
+    async fn usages(&self, context: &str, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT subject, version, schema_id, deleted FROM subject_versions \
-             WHERE schema_id = $1 ORDER BY subject, version",
+             WHERE context = $1 AND schema_id = $2 ORDER BY subject, version",
         )
+        .bind(context)
         .bind(id.0)
         .fetch_all(&self.read)
         .await?;
@@ -245,10 +265,20 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(version_row).collect())
     }
 
-    async fn max_schema_id(&self) -> Result<SchemaId, StoreError> {
-        let (max,): (Option<i32>,) = sqlx::query_as("SELECT MAX(id) FROM schemas")
-            .fetch_one(&self.read)
-            .await?;
+    async fn contexts(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT context FROM subject_versions ORDER BY context")
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.into_iter().map(|(context,)| context).collect())
+    }
+
+    async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError> {
+        let (max,): (Option<i32>,) =
+            sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
+                .bind(context)
+                .fetch_one(&self.read)
+                .await?;
         Ok(SchemaId(max.unwrap_or(0)))
     }
 
@@ -270,7 +300,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-             JOIN schemas s ON s.id = v.schema_id \
+             JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
              WHERE v.subject = $1 AND s.fingerprint = $2 ORDER BY v.version",
         )
         .bind(subject)
@@ -287,7 +317,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<VersionRow>, StoreError> {
         let rows: Vec<VersionTuple> = sqlx::query_as(
             "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-             JOIN schema_references r ON r.schema_id = v.schema_id \
+             JOIN schema_references r ON r.context = v.context AND r.schema_id = v.schema_id \
              WHERE r.subject = $1 AND r.version = $2 ORDER BY v.schema_id, v.subject, v.version",
         )
         .bind(subject)
@@ -303,7 +333,7 @@ impl Store for SqliteStore {
             // A retry of a request that already committed lands here and gets the same answer.
             let existing: Option<VersionTuple> = sqlx::query_as(
                 "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-                 JOIN schemas s ON s.id = v.schema_id \
+                 JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
                  WHERE v.subject = $1 AND s.fingerprint = $2 AND NOT v.deleted \
                  ORDER BY v.version LIMIT 1",
             )
@@ -356,11 +386,12 @@ impl Store for SqliteStore {
             }
         };
         sqlx::query(
-            "INSERT INTO subject_versions (subject, version, schema_id, deleted) \
-             VALUES ($1, $2, $3, FALSE)",
+            "INSERT INTO subject_versions (subject, version, context, schema_id, deleted) \
+             VALUES ($1, $2, $3, $4, FALSE)",
         )
         .bind(&new.subject)
         .bind(version)
+        .bind(contexts::context_of(&new.subject))
         .bind(schema_id)
         .execute(&mut *tx)
         .await?;
