@@ -13,51 +13,15 @@ use std::time::{Duration, Instant};
 use common::{USER_V1, register_body, send};
 use serde_json::json;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_stele-registry");
+use common::process::{BINARY, free_port, registry_command, start, terminate};
 
-fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
-/// Starts the binary and waits until `GET /` answers.
+/// Starts the binary on `addr` over `data_dir` and waits until it listens.
 async fn spawn(addr: SocketAddr, data_dir: &Path) -> Child {
-    let mut child = Command::new(BINARY)
+    let mut command = registry_command();
+    command
         .args(["--listen", &addr.to_string(), "--data-dir"])
-        .arg(data_dir)
-        .env("STELE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the registry did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child
-}
-
-/// Sends SIGTERM and waits for a clean exit.
-fn terminate(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            assert!(exit.success(), "exit status {exit}");
-            return;
-        }
-        assert!(Instant::now() < deadline, "the registry did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .arg(data_dir);
+    start(command, addr).await
 }
 
 #[tokio::test]

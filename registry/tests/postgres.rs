@@ -19,8 +19,6 @@ use stele_registry::cache::{CachedSchema, SchemaCache};
 use stele_registry::store::postgres::PgStore;
 use stele_registry::store::{SchemaId, StoredSchema};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_stele-registry");
-
 /// A record schema with one field named after `tag`; all of them are distinct schemas.
 fn record(tag: &str) -> String {
     format!(r#"{{"type":"record","name":"R","fields":[{{"name":"f_{tag}","type":"int"}}]}}"#)
@@ -45,10 +43,7 @@ async fn two_nodes_act_as_one_registry() {
     };
     let started = Instant::now();
     let db = TestDatabase::create(&server).await;
-    let nodes = Arc::new([
-        Node::start(BINARY, &db.url).await,
-        Node::start(BINARY, &db.url).await,
-    ]);
+    let nodes = Arc::new([Node::start(&db.url).await, Node::start(&db.url).await]);
     let (a, b) = (&nodes[0], &nodes[1]);
 
     // The same schema, at the same moment, on both nodes, several times over: one id, one
@@ -233,7 +228,7 @@ async fn erasures_reach_the_cache_without_notifications() {
 /// naming the database, with the password hidden.
 #[test]
 fn an_unreachable_database_stops_start_up() {
-    let output = std::process::Command::new(BINARY)
+    let output = std::process::Command::new(common::process::BINARY)
         .args(["--database", "postgres://stele:secret@127.0.0.1:1/stele"])
         .env("STELE_LOG", "warn")
         .output()

@@ -16,8 +16,6 @@ use std::time::{Duration, Instant};
 use common::postgres::{Node, server};
 use common::{USER_V1, USER_V2, register_body, send};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_stele-registry");
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres")
 }
@@ -58,10 +56,7 @@ async fn nodes_ride_out_a_postgres_restart() {
     };
     let (url, dir) = (value("TEST_DATABASE_URL"), value("TEST_POSTGRES_DIR"));
     let cluster = Cluster(dir.clone());
-    let nodes = [
-        Node::start(BINARY, &url).await,
-        Node::start(BINARY, &url).await,
-    ];
+    let nodes = [Node::start(&url).await, Node::start(&url).await];
 
     let registered = send(
         nodes[0].addr,

@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use common::{Server, USER_V1, register_body, send};
 use serde_json::{Value, json};
@@ -18,54 +16,13 @@ use stele_registry::entities::SchemaTypeField;
 use stele_registry::store::sqlite::SqliteStore;
 use stele_registry::{AppState, Config, app};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_stele-registry");
+use common::process::{free_port, registry_command, start, terminate};
 
-fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
-/// The binary with none of the `STELE_*` variables of the environment running the tests,
-/// so only what a test sets counts.
+/// The binary, run from `dir`, with none of the `STELE_*` variables of the test environment.
 fn registry(dir: &Path) -> Command {
-    let mut command = Command::new(BINARY);
+    let mut command = registry_command();
     command.current_dir(dir);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("STELE_") {
-            command.env_remove(name);
-        }
-    }
-    command.env("STELE_LOG", "warn").stdout(Stdio::null());
     command
-}
-
-/// Starts `command` and waits until `addr` accepts connections.
-async fn start(mut command: Command, addr: SocketAddr) -> Child {
-    let mut child = command.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the registry exited early: {status}");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the registry did not start on {addr}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child
-}
-
-/// SIGTERM, then the exit status.
-fn terminate(mut child: Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "exit status {exit}");
 }
 
 /// Runs the binary expecting a startup failure; returns its exit code and stderr.

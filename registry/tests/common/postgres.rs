@@ -5,9 +5,9 @@
 //! anything, unless `STELE_REQUIRE_POSTGRES` is set (CI sets it): then absence is a failure.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -81,12 +81,6 @@ impl TestDatabase {
     }
 }
 
-/// A free loopback address.
-pub fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
 /// A `stele-registry` process on `database`; killed when dropped.
 pub struct Node {
     pub addr: SocketAddr,
@@ -95,42 +89,17 @@ pub struct Node {
 
 impl Node {
     /// Starts the binary on a free port and waits until it accepts connections.
-    pub async fn start(binary: &str, database: &str) -> Node {
-        let addr = free_port();
-        let mut child = Command::new(binary)
-            .args(["--listen", &addr.to_string(), "--database", database])
-            .env("STELE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("the registry exited early: {status}");
-            }
-            assert!(Instant::now() < deadline, "the registry did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    pub async fn start(database: &str) -> Node {
+        let addr = super::process::free_port();
+        let mut command = super::process::registry_command();
+        command.args(["--listen", &addr.to_string(), "--database", database]);
+        let child = super::process::start(command, addr).await;
         Node { addr, child }
     }
 
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                assert!(exit.success(), "exit status {exit}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "the registry did not stop");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::process::stop(&mut self.child);
     }
 }
 
