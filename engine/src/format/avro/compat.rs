@@ -24,7 +24,10 @@
 //! chains of references) stops descending rather than risk the stack, and the check then fails
 //! closed with `CHECK_LIMIT_EXCEEDED`.
 
-use std::collections::{HashMap, HashSet};
+// foldhash rather than std's SipHash: these maps are keyed by names from the schemas being
+// compared, not by attacker-chosen keys in a long-lived table, and hashing dominated the
+// profile of wide records.
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use super::model::{Field, Model, Named, NamedKind, Prim, Ty, short_name};
 use crate::finding::Issue;
