@@ -12,6 +12,7 @@
 //! nodes on one database. [`Backend::open`] picks one by the URL's scheme.
 
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::fmt;
