@@ -42,10 +42,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
 use tokio::task::JoinHandle;
 
+use super::registration::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
     ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
@@ -261,65 +262,6 @@ fn lock_name(class: i32, name: &str) -> sql::Statement<'_, Postgres> {
         .bind(name)
 }
 
-/// The schema id for `new`, inserting the schema when it is new. Runs inside the
-/// registration transaction, after the subject lock.
-async fn schema_id_for(
-    tx: &mut Transaction<'static, Postgres>,
-    new: &NewVersion,
-) -> Result<i32, StoreError> {
-    let schema = &new.schema;
-    let context = contexts::context_of(&new.subject);
-    let mut existing = sql::id_by_fingerprint(context, &schema.fingerprint)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(map)?;
-    if existing.is_none() {
-        lock_name(ID_LOCKS, context)
-            .execute(&mut **tx)
-            .await
-            .map_err(map)?;
-        // Another subject's registration may have inserted it while we waited; under READ
-        // COMMITTED this statement sees its commit.
-        existing = sql::id_by_fingerprint(context, &schema.fingerprint)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(map)?;
-    }
-    if let Some(id) = sql::reuse_id(existing.map(|(id,)| id), new.id)? {
-        return Ok(id);
-    }
-    let id = match new.id {
-        Some(wanted) => {
-            let taken = sql::id_taken(context, wanted.0)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map)?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
-            }
-            wanted.0
-        }
-        None => {
-            let (max,) = sql::max_schema_id(context)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(map)?;
-            sql::next_id(max)?
-        }
-    };
-    sql::insert_schema(context, id, schema)?
-        .execute(&mut **tx)
-        .await
-        .map_err(map)?;
-    for (position, reference) in schema.references.iter().enumerate() {
-        sql::insert_reference(context, id, position, reference)
-            .execute(&mut **tx)
-            .await
-            .map_err(map)?;
-    }
-    Ok(id)
-}
-
 #[async_trait]
 impl Store for PgStore {
     async fn schema_by_id(
@@ -441,61 +383,14 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(map)?;
-        if new.version.is_none() {
-            // A retry of a request that already committed, or the same schema registered at
-            // the same moment on another node, lands here and gets the same answer.
-            let existing = sql::live_by_fingerprint(&new.subject, &new.schema.fingerprint)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map)?;
-            if let Some(row) = sql::already_registered(existing, &new) {
-                return Ok(row);
-            }
-        }
-        if let Some(expected) = new.checked_against {
-            let (latest,) = sql::latest_live(&new.subject)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map)?;
-            sql::check_latest(latest, expected)?;
-        }
-        let schema_id = schema_id_for(&mut tx, &new).await?;
-        let version = match new.version {
-            Some(wanted) => {
-                let taken = sql::version_taken(&new.subject, wanted.0)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map)?;
-                if taken.is_some() {
-                    return Err(StoreError::Conflict(Conflict::VersionTaken(wanted)));
-                }
-                wanted.0
-            }
-            None => {
-                // Soft-deleted versions count: a version number is never handed out twice
-                // while its row exists.
-                let (max,) = sql::max_version(&new.subject)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map)?;
-                max.unwrap_or(0).saturating_add(1)
-            }
+        let dialect = Dialect {
+            map,
+            id_lock: Some(lock_name(ID_LOCKS, contexts::context_of(&new.subject))),
         };
-        let context = contexts::context_of(&new.subject);
-        sql::insert_version(&new.subject, version, context, schema_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(map)?;
-        // Older soft-deleted versions carrying the same schema are superseded by this one;
-        // keep those that another schema still references. The id stays in use, so no cache
-        // needs telling.
-        sql::drop_superseded(&new.subject, schema_id, version)
-            .execute(&mut *tx)
-            .await
-            .map_err(map)?;
+        let row = registration::register::<Postgres>(&mut tx, &new, dialect).await?;
         // Acknowledged only once this returns: the commit is durable (synchronous_commit).
         tx.commit().await.map_err(map)?;
-        Ok(sql::registered(new.subject, version, schema_id))
+        Ok(row)
     }
 
     async fn mark_deleted(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {

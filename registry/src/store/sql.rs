@@ -1,8 +1,9 @@
-//! What the SQLite and PostgreSQL stores share: the SQL both databases run, the rows it reads,
-//! and the steps of a registration that do not depend on the database.
+//! What the SQLite and PostgreSQL stores share: the SQL both databases run and the rows it
+//! reads, with their conversion to the store's types.
 //!
-//! Each query function builds one statement with its `$N` parameters bound; the backend runs
-//! it on its own pool or transaction and maps errors its own way. Left in the backends: queries
+//! Each query function builds one statement with its `$N` parameters bound; the caller runs
+//! it on its own pool or transaction and maps errors its own way (the registration steps that
+//! use them are in `registration.rs`). Left in the backends: queries
 //! whose text differs (PostgreSQL sorts subjects with `COLLATE "C"` to match SQLite's byte
 //! order, and erases with `RETURNING` to announce the ids), connections, transactions and
 //! locking (SQLite's single writer and `BEGIN IMMEDIATE`, PostgreSQL's advisory locks), and the
@@ -14,10 +15,7 @@ use sqlx::{Database, Encode, FromRow, Type};
 
 use stele_engine::Reference;
 
-use super::{
-    ConfigBody, Conflict, NewSchema, NewVersion, SchemaId, StoreError, StoredSchema, Version,
-    VersionRow,
-};
+use super::{ConfigBody, NewSchema, SchemaId, StoreError, StoredSchema, Version, VersionRow};
 
 /// A statement that returns no rows, ready to execute.
 pub(super) type Statement<'q, DB> = Query<'q, DB, <DB as Database>::Arguments>;
@@ -126,62 +124,6 @@ fn to_json(value: Option<&Value>) -> Result<Option<String>, StoreError> {
 pub(super) fn config_body(row: Option<(String,)>) -> Result<Option<ConfigBody>, StoreError> {
     row.map(|(body,)| serde_json::from_str(&body).map_err(StoreError::from))
         .transpose()
-}
-
-// Registration steps that need no database.
-
-/// The live version a registration returns instead of adding one: a retried request (or the
-/// same schema registered concurrently) gets the same answer, unless it asks for another id.
-pub(super) fn already_registered(
-    existing: Option<VersionRecord>,
-    new: &NewVersion,
-) -> Option<VersionRow> {
-    let row = VersionRow::from(existing?);
-    new.id.is_none_or(|id| id == row.schema_id).then_some(row)
-}
-
-/// Refuses the registration when the subject's latest live version is no longer the one the
-/// caller checked compatibility against.
-pub(super) fn check_latest(
-    latest: Option<i32>,
-    expected: Option<Version>,
-) -> Result<(), StoreError> {
-    if latest.map(Version) == expected {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(Conflict::LatestChanged))
-    }
-}
-
-/// The id to reuse when the schema already has one in the context: one schema has one id, so
-/// an explicit different id is refused.
-pub(super) fn reuse_id(
-    existing: Option<i32>,
-    wanted: Option<SchemaId>,
-) -> Result<Option<i32>, StoreError> {
-    match (existing, wanted) {
-        (Some(id), None) => Ok(Some(id)),
-        (Some(id), Some(wanted)) if id == wanted.0 => Ok(Some(id)),
-        (Some(_), Some(wanted)) => Err(StoreError::Conflict(Conflict::IdTaken(wanted))),
-        (None, _) => Ok(None),
-    }
-}
-
-/// The id after the context's highest one.
-pub(super) fn next_id(max: Option<i32>) -> Result<i32, StoreError> {
-    max.unwrap_or(0)
-        .checked_add(1)
-        .ok_or_else(|| StoreError::Backend("schema ids are exhausted (2^31-1 reached)".into()))
-}
-
-/// The version a registration just added.
-pub(super) fn registered(subject: String, version: i32, schema_id: i32) -> VersionRow {
-    VersionRow {
-        subject,
-        version: Version(version),
-        schema_id: SchemaId(schema_id),
-        deleted: false,
-    }
 }
 
 // Schemas and their references.

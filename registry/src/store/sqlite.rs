@@ -14,17 +14,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Sqlite;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 
-use crate::contexts;
-
+use super::registration::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
-    ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
-    VersionRow,
+    ConfigBody, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version, VersionRow,
 };
 
 /// How long a connection waits for another process's write lock before giving up.
@@ -80,46 +78,6 @@ impl SqliteStore {
         self.write.close().await;
         self.read.close().await;
     }
-}
-
-/// The schema id for `new`, inserting the schema when it is new. Runs inside the
-/// registration transaction.
-async fn schema_id_for(
-    tx: &mut Transaction<'static, Sqlite>,
-    new: &NewVersion,
-) -> Result<i32, StoreError> {
-    let schema = &new.schema;
-    let context = contexts::context_of(&new.subject);
-    let existing = sql::id_by_fingerprint(context, &schema.fingerprint)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(id) = sql::reuse_id(existing.map(|(id,)| id), new.id)? {
-        return Ok(id);
-    }
-    let id = match new.id {
-        Some(wanted) => {
-            let taken = sql::id_taken(context, wanted.0)
-                .fetch_optional(&mut **tx)
-                .await?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
-            }
-            wanted.0
-        }
-        None => {
-            let (max,) = sql::max_schema_id(context).fetch_one(&mut **tx).await?;
-            sql::next_id(max)?
-        }
-    };
-    sql::insert_schema(context, id, schema)?
-        .execute(&mut **tx)
-        .await?;
-    for (position, reference) in schema.references.iter().enumerate() {
-        sql::insert_reference(context, id, position, reference)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(id)
 }
 
 #[async_trait]
@@ -222,48 +180,13 @@ impl Store for SqliteStore {
 
     async fn register(&self, new: NewVersion) -> Result<VersionRow, StoreError> {
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        if new.version.is_none() {
-            // A retry of a request that already committed lands here and gets the same answer.
-            let existing = sql::live_by_fingerprint(&new.subject, &new.schema.fingerprint)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(row) = sql::already_registered(existing, &new) {
-                return Ok(row);
-            }
-        }
-        if let Some(expected) = new.checked_against {
-            let (latest,) = sql::latest_live(&new.subject).fetch_one(&mut *tx).await?;
-            sql::check_latest(latest, expected)?;
-        }
-        let schema_id = schema_id_for(&mut tx, &new).await?;
-        let version = match new.version {
-            Some(wanted) => {
-                let taken = sql::version_taken(&new.subject, wanted.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if taken.is_some() {
-                    return Err(StoreError::Conflict(Conflict::VersionTaken(wanted)));
-                }
-                wanted.0
-            }
-            None => {
-                // Soft-deleted versions count: a version number is never handed out twice
-                // while its row exists.
-                let (max,) = sql::max_version(&new.subject).fetch_one(&mut *tx).await?;
-                max.unwrap_or(0).saturating_add(1)
-            }
+        let dialect = Dialect {
+            map: StoreError::from,
+            id_lock: None,
         };
-        let context = contexts::context_of(&new.subject);
-        sql::insert_version(&new.subject, version, context, schema_id)
-            .execute(&mut *tx)
-            .await?;
-        // Older soft-deleted versions carrying the same schema are superseded by this one;
-        // keep those that another schema still references.
-        sql::drop_superseded(&new.subject, schema_id, version)
-            .execute(&mut *tx)
-            .await?;
+        let row = registration::register::<Sqlite>(&mut tx, &new, dialect).await?;
         tx.commit().await?;
-        Ok(sql::registered(new.subject, version, schema_id))
+        Ok(row)
     }
 
     async fn mark_deleted(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {
