@@ -8,10 +8,14 @@
 //! canonical text and a fingerprint computed by the engine.
 //!
 //! Only this module and its backends contain SQL. `sqlite.rs` is the embedded default;
-//! `postgres.rs` implements the same trait with the same `$N`-placeholder SQL for several
-//! nodes on one database. [`Backend::open`] picks one by the URL's scheme.
+//! `postgres.rs` implements the same trait for several nodes on one database. The `$N`-placeholder
+//! SQL they share, and the rows it reads, are written once in `sql.rs`, and the registration
+//! transaction in `registration.rs`; each backend keeps its own connections, transactions and
+//! locking. [`Backend::open`] picks one by the URL's scheme.
 
 pub mod postgres;
+mod registration;
+mod sql;
 pub mod sqlite;
 
 use std::fmt;

@@ -42,13 +42,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use serde_json::Value;
+use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
 use tokio::task::JoinHandle;
 
-use stele_engine::Reference;
-
+use super::registration::{self, Dialect};
+use super::sql::{self, VersionRecord};
 use super::{
     ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
     VersionRow,
@@ -88,9 +87,6 @@ const MAX_CONNECTIONS: u32 = 16;
 pub struct PgStore {
     pool: PgPool,
 }
-
-type VersionTuple = (String, i32, i32, bool);
-type SchemaTuple = (i32, String, String, Option<String>, Option<String>);
 
 /// The SQLSTATEs PostgreSQL uses when it aborts a transaction to let another one through;
 /// retrying is safe.
@@ -151,26 +147,6 @@ impl PgStore {
         let listening = tokio::spawn(listen(self.pool.clone(), Arc::clone(&cache)));
         let polling = tokio::spawn(poll(self.pool.clone(), cache, cursor.unwrap_or(0)));
         Ok([listening, polling])
-    }
-
-    async fn references_of(&self, context: &str, id: i32) -> Result<Vec<Reference>, StoreError> {
-        let rows: Vec<(String, String, i32)> = sqlx::query_as(
-            "SELECT name, subject, version FROM schema_references \
-             WHERE context = $1 AND schema_id = $2 ORDER BY position",
-        )
-        .bind(context)
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(rows
-            .into_iter()
-            .map(|(name, subject, version)| Reference {
-                name,
-                subject,
-                version,
-            })
-            .collect())
     }
 }
 
@@ -272,155 +248,18 @@ async fn poll(pool: PgPool, cache: Arc<SchemaCache>, mut cursor: i64) {
     }
 }
 
-fn version_row((subject, version, schema_id, deleted): VersionTuple) -> VersionRow {
-    VersionRow {
-        subject,
-        version: Version(version),
-        schema_id: SchemaId(schema_id),
-        deleted,
-    }
-}
-
-fn parse_json(text: Option<String>) -> Result<Option<Value>, StoreError> {
-    text.map(|t| serde_json::from_str(&t))
-        .transpose()
-        .map_err(StoreError::from)
-}
-
-fn to_json(value: Option<&Value>) -> Result<Option<String>, StoreError> {
-    value
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(StoreError::from)
-}
-
-/// Takes the advisory lock `(class, key)` until the transaction ends.
-async fn lock(
-    tx: &mut Transaction<'static, Postgres>,
-    class: i32,
-    key: i32,
-) -> Result<(), StoreError> {
+/// The advisory lock `(class, key)`, held until the transaction ends.
+fn lock(class: i32, key: i32) -> sql::Statement<'static, Postgres> {
     sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
         .bind(class)
         .bind(key)
-        .execute(&mut **tx)
-        .await
-        .map_err(map)?;
-    Ok(())
 }
 
-/// Takes the subject's advisory lock until the transaction ends.
-async fn lock_subject(
-    tx: &mut Transaction<'static, Postgres>,
-    subject: &str,
-) -> Result<(), StoreError> {
+/// The advisory lock `(class, hashtext(name))`, held until the transaction ends.
+fn lock_name(class: i32, name: &str) -> sql::Statement<'_, Postgres> {
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind(SUBJECT_LOCKS)
-        .bind(subject)
-        .execute(&mut **tx)
-        .await
-        .map_err(map)?;
-    Ok(())
-}
-
-async fn id_by_fingerprint(
-    tx: &mut Transaction<'static, Postgres>,
-    context: &str,
-    fingerprint: &str,
-) -> Result<Option<i32>, StoreError> {
-    let row: Option<(i32,)> =
-        sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND fingerprint = $2")
-            .bind(context)
-            .bind(fingerprint)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(map)?;
-    Ok(row.map(|(id,)| id))
-}
-
-/// The schema id for `new`, inserting the schema when it is new. Runs inside the
-/// registration transaction, after the subject lock.
-async fn schema_id_for(
-    tx: &mut Transaction<'static, Postgres>,
-    new: &NewVersion,
-) -> Result<i32, StoreError> {
-    let schema = &new.schema;
-    let context = contexts::context_of(&new.subject);
-    let mut existing = id_by_fingerprint(tx, context, &schema.fingerprint).await?;
-    if existing.is_none() {
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(ID_LOCKS)
-            .bind(context)
-            .execute(&mut **tx)
-            .await
-            .map_err(map)?;
-        // Another subject's registration may have inserted it while we waited; under READ
-        // COMMITTED this statement sees its commit.
-        existing = id_by_fingerprint(tx, context, &schema.fingerprint).await?;
-    }
-    match (existing, new.id) {
-        (Some(id), None) => return Ok(id),
-        (Some(id), Some(wanted)) if id == wanted.0 => return Ok(id),
-        // The schema already has another id; one schema has one id.
-        (Some(_), Some(wanted)) => return Err(StoreError::Conflict(Conflict::IdTaken(wanted))),
-        (None, _) => {}
-    }
-    let id = match new.id {
-        Some(wanted) => {
-            let taken: Option<(i32,)> =
-                sqlx::query_as("SELECT id FROM schemas WHERE context = $1 AND id = $2")
-                    .bind(context)
-                    .bind(wanted.0)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(map)?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict(Conflict::IdTaken(wanted)));
-            }
-            wanted.0
-        }
-        None => {
-            let (max,): (Option<i32>,) =
-                sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
-                    .bind(context)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(map)?;
-            max.unwrap_or(0).checked_add(1).ok_or_else(|| {
-                StoreError::Backend("schema ids are exhausted (2^31-1 reached)".into())
-            })?
-        }
-    };
-    sqlx::query(
-        "INSERT INTO schemas (context, id, fingerprint, schema_type, schema, metadata, rule_set) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(context)
-    .bind(id)
-    .bind(&schema.fingerprint)
-    .bind(&schema.schema_type)
-    .bind(&schema.schema)
-    .bind(to_json(schema.metadata.as_ref())?)
-    .bind(to_json(schema.rule_set.as_ref())?)
-    .execute(&mut **tx)
-    .await
-    .map_err(map)?;
-    for (position, reference) in schema.references.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO schema_references (context, schema_id, position, name, subject, version) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(context)
-        .bind(id)
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
-        .bind(&reference.name)
-        .bind(&reference.subject)
-        .bind(reference.version)
-        .execute(&mut **tx)
-        .await
-        .map_err(map)?;
-    }
-    Ok(id)
+        .bind(class)
+        .bind(name)
 }
 
 #[async_trait]
@@ -430,32 +269,23 @@ impl Store for PgStore {
         context: &str,
         id: SchemaId,
     ) -> Result<Option<StoredSchema>, StoreError> {
-        let row: Option<SchemaTuple> = sqlx::query_as(
-            "SELECT id, schema_type, schema, metadata, rule_set FROM schemas s \
-             WHERE context = $1 AND id = $2 AND EXISTS (SELECT 1 FROM subject_versions v \
-             WHERE v.context = s.context AND v.schema_id = s.id)",
-        )
-        .bind(context)
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(map)?;
-        let Some((id, schema_type, schema, metadata, rule_set)) = row else {
+        let row = sql::schema_by_id(context, id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        Ok(Some(StoredSchema {
-            context: context.to_string(),
-            id: SchemaId(id),
-            schema_type,
-            schema,
-            references: self.references_of(context, id).await?,
-            metadata: parse_json(metadata)?,
-            rule_set: parse_json(rule_set)?,
-        }))
+        let references = sql::references_of(context, row.id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map)?;
+        row.into_stored(context, sql::references(references))
+            .map(Some)
     }
 
     async fn usages(&self, context: &str, id: SchemaId) -> Result<Vec<VersionRow>, StoreError> {
-        let rows: Vec<VersionTuple> = sqlx::query_as(
+        let rows: Vec<VersionRecord> = sqlx::query_as(
             "SELECT subject, version, schema_id, deleted FROM subject_versions \
              WHERE context = $1 AND schema_id = $2 ORDER BY subject COLLATE \"C\", version",
         )
@@ -464,7 +294,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map)?;
-        Ok(rows.into_iter().map(version_row).collect())
+        Ok(sql::version_rows(rows))
     }
 
     async fn subjects(&self) -> Result<Vec<(String, bool)>, StoreError> {
@@ -480,14 +310,14 @@ impl Store for PgStore {
     }
 
     async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError> {
-        let rows: Vec<VersionTuple> = sqlx::query_as(
+        let rows: Vec<VersionRecord> = sqlx::query_as(
             "SELECT subject, version, schema_id, deleted FROM subject_versions \
              ORDER BY subject COLLATE \"C\", version",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(map)?;
-        Ok(rows.into_iter().map(version_row).collect())
+        Ok(sql::version_rows(rows))
     }
 
     async fn contexts(&self) -> Result<Vec<String>, StoreError> {
@@ -501,25 +331,19 @@ impl Store for PgStore {
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError> {
-        let (max,): (Option<i32>,) =
-            sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1")
-                .bind(context)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map)?;
+        let (max,) = sql::max_schema_id(context)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map)?;
         Ok(SchemaId(max.unwrap_or(0)))
     }
 
     async fn versions(&self, subject: &str) -> Result<Vec<VersionRow>, StoreError> {
-        let rows: Vec<VersionTuple> = sqlx::query_as(
-            "SELECT subject, version, schema_id, deleted FROM subject_versions \
-             WHERE subject = $1 ORDER BY version",
-        )
-        .bind(subject)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(rows.into_iter().map(version_row).collect())
+        let rows = sql::versions(subject)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(sql::version_rows(rows))
     }
 
     async fn find_in_subject(
@@ -527,17 +351,11 @@ impl Store for PgStore {
         subject: &str,
         fingerprint: &str,
     ) -> Result<Vec<VersionRow>, StoreError> {
-        let rows: Vec<VersionTuple> = sqlx::query_as(
-            "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-             JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
-             WHERE v.subject = $1 AND s.fingerprint = $2 ORDER BY v.version",
-        )
-        .bind(subject)
-        .bind(fingerprint)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map)?;
-        Ok(rows.into_iter().map(version_row).collect())
+        let rows = sql::find_in_subject(subject, fingerprint)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map)?;
+        Ok(sql::version_rows(rows))
     }
 
     async fn referrers(
@@ -545,7 +363,7 @@ impl Store for PgStore {
         subject: &str,
         version: Version,
     ) -> Result<Vec<VersionRow>, StoreError> {
-        let rows: Vec<VersionTuple> = sqlx::query_as(
+        let rows: Vec<VersionRecord> = sqlx::query_as(
             "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
              JOIN schema_references r ON r.context = v.context AND r.schema_id = v.schema_id \
              WHERE r.subject = $1 AND r.version = $2 \
@@ -556,122 +374,36 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map)?;
-        Ok(rows.into_iter().map(version_row).collect())
+        Ok(sql::version_rows(rows))
     }
 
     async fn register(&self, new: NewVersion) -> Result<VersionRow, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map)?;
-        lock_subject(&mut tx, &new.subject).await?;
-        if new.version.is_none() {
-            // A retry of a request that already committed, or the same schema registered at
-            // the same moment on another node, lands here and gets the same answer.
-            let existing: Option<VersionTuple> = sqlx::query_as(
-                "SELECT v.subject, v.version, v.schema_id, v.deleted FROM subject_versions v \
-                 JOIN schemas s ON s.context = v.context AND s.id = v.schema_id \
-                 WHERE v.subject = $1 AND s.fingerprint = $2 AND NOT v.deleted \
-                 ORDER BY v.version LIMIT 1",
-            )
-            .bind(&new.subject)
-            .bind(&new.schema.fingerprint)
-            .fetch_optional(&mut *tx)
+        lock_name(SUBJECT_LOCKS, &new.subject)
+            .execute(&mut *tx)
             .await
             .map_err(map)?;
-            if let Some(row) = existing {
-                let row = version_row(row);
-                if new.id.is_none_or(|id| id == row.schema_id) {
-                    return Ok(row);
-                }
-            }
-        }
-        if let Some(expected) = new.checked_against {
-            let (latest,): (Option<i32>,) = sqlx::query_as(
-                "SELECT MAX(version) FROM subject_versions WHERE subject = $1 AND NOT deleted",
-            )
-            .bind(&new.subject)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map)?;
-            if latest.map(Version) != expected {
-                return Err(StoreError::Conflict(Conflict::LatestChanged));
-            }
-        }
-        let schema_id = schema_id_for(&mut tx, &new).await?;
-        let version = match new.version {
-            Some(wanted) => {
-                let taken: Option<(i32,)> = sqlx::query_as(
-                    "SELECT version FROM subject_versions WHERE subject = $1 AND version = $2",
-                )
-                .bind(&new.subject)
-                .bind(wanted.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map)?;
-                if taken.is_some() {
-                    return Err(StoreError::Conflict(Conflict::VersionTaken(wanted)));
-                }
-                wanted.0
-            }
-            None => {
-                // Soft-deleted versions count: a version number is never handed out twice
-                // while its row exists.
-                let (max,): (Option<i32>,) =
-                    sqlx::query_as("SELECT MAX(version) FROM subject_versions WHERE subject = $1")
-                        .bind(&new.subject)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map)?;
-                max.unwrap_or(0).saturating_add(1)
-            }
+        let dialect = Dialect {
+            map,
+            id_lock: Some(lock_name(ID_LOCKS, contexts::context_of(&new.subject))),
         };
-        sqlx::query(
-            "INSERT INTO subject_versions (subject, version, context, schema_id, deleted) \
-             VALUES ($1, $2, $4, $3, FALSE)",
-        )
-        .bind(&new.subject)
-        .bind(version)
-        .bind(schema_id)
-        .bind(contexts::context_of(&new.subject))
-        .execute(&mut *tx)
-        .await
-        .map_err(map)?;
-        // Older soft-deleted versions carrying the same schema are superseded by this one;
-        // keep those that another schema still references. The id stays in use, so no cache
-        // needs telling.
-        sqlx::query(
-            "DELETE FROM subject_versions \
-             WHERE subject = $1 AND schema_id = $2 AND deleted AND version <> $3 \
-             AND NOT EXISTS (SELECT 1 FROM schema_references r \
-                             WHERE r.subject = subject_versions.subject \
-                             AND r.version = subject_versions.version)",
-        )
-        .bind(&new.subject)
-        .bind(schema_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(map)?;
+        let row = registration::register::<Postgres>(&mut tx, &new, dialect).await?;
         // Acknowledged only once this returns: the commit is durable (synchronous_commit).
         tx.commit().await.map_err(map)?;
-        Ok(VersionRow {
-            subject: new.subject,
-            version: Version(version),
-            schema_id: SchemaId(schema_id),
-            deleted: false,
-        })
+        Ok(row)
     }
 
     async fn mark_deleted(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map)?;
-        lock_subject(&mut tx, subject).await?;
-        for version in versions {
-            sqlx::query(
-                "UPDATE subject_versions SET deleted = TRUE WHERE subject = $1 AND version = $2",
-            )
-            .bind(subject)
-            .bind(version.0)
+        lock_name(SUBJECT_LOCKS, subject)
             .execute(&mut *tx)
             .await
             .map_err(map)?;
+        for version in versions {
+            sql::mark_deleted(subject, version.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(map)?;
         }
         tx.commit().await.map_err(map)?;
         Ok(())
@@ -679,7 +411,10 @@ impl Store for PgStore {
 
     async fn erase(&self, subject: &str, versions: &[Version]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map)?;
-        lock_subject(&mut tx, subject).await?;
+        lock_name(SUBJECT_LOCKS, subject)
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
         let mut erased = Vec::new();
         for version in versions {
             let row: Option<(i32,)> = sqlx::query_as(
@@ -693,29 +428,23 @@ impl Store for PgStore {
             .map_err(map)?;
             erased.extend(row.map(|(id,)| id));
         }
-        let (remaining,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM subject_versions WHERE subject = $1")
-                .bind(subject)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map)?;
+        let (remaining,) = sql::count_versions(subject)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map)?;
         if remaining == 0 {
             // The subject is gone for good; so are its settings.
-            for statement in [
-                "DELETE FROM configs WHERE scope = $1",
-                "DELETE FROM modes WHERE scope = $1",
-            ] {
-                sqlx::query(statement)
-                    .bind(subject)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map)?;
+            for statement in sql::delete_settings(subject) {
+                statement.execute(&mut *tx).await.map_err(map)?;
             }
         }
         if !erased.is_empty() {
             // Every node drops these ids from its cache (the module doc). Ids another subject
             // still uses are announced too: a re-read costs one query and keeps this simple.
-            lock(&mut tx, GLOBAL_LOCKS, ERASURE_LOCK).await?;
+            lock(GLOBAL_LOCKS, ERASURE_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(map)?;
             let context = contexts::context_of(subject);
             for id in &erased {
                 sqlx::query("INSERT INTO erasures (context, schema_id) VALUES ($1, $2)")
@@ -741,42 +470,31 @@ impl Store for PgStore {
     }
 
     async fn config(&self, scope: &str) -> Result<Option<ConfigBody>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM configs WHERE scope = $1")
-            .bind(scope)
+        let row = sql::config(scope)
             .fetch_optional(&self.pool)
             .await
             .map_err(map)?;
-        row.map(|(body,)| serde_json::from_str(&body).map_err(StoreError::from))
-            .transpose()
+        sql::config_body(row)
     }
 
     async fn set_config(&self, scope: &str, body: &ConfigBody) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO configs (scope, body) VALUES ($1, $2) \
-             ON CONFLICT (scope) DO UPDATE SET body = excluded.body",
-        )
-        .bind(scope)
-        .bind(serde_json::to_string(body)?)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
+        sql::set_config(scope, body)?
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
         Ok(())
     }
 
     async fn delete_config(&self, scope: &str) -> Result<Option<ConfigBody>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("DELETE FROM configs WHERE scope = $1 RETURNING body")
-                .bind(scope)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map)?;
-        row.map(|(body,)| serde_json::from_str(&body).map_err(StoreError::from))
-            .transpose()
+        let row = sql::delete_config(scope)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
+        sql::config_body(row)
     }
 
     async fn mode(&self, scope: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT mode FROM modes WHERE scope = $1")
-            .bind(scope)
+        let row = sql::mode(scope)
             .fetch_optional(&self.pool)
             .await
             .map_err(map)?;
@@ -784,25 +502,18 @@ impl Store for PgStore {
     }
 
     async fn set_mode(&self, scope: &str, mode: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO modes (scope, mode) VALUES ($1, $2) \
-             ON CONFLICT (scope) DO UPDATE SET mode = excluded.mode",
-        )
-        .bind(scope)
-        .bind(mode)
-        .execute(&self.pool)
-        .await
-        .map_err(map)?;
+        sql::set_mode(scope, mode)
+            .execute(&self.pool)
+            .await
+            .map_err(map)?;
         Ok(())
     }
 
     async fn delete_mode(&self, scope: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("DELETE FROM modes WHERE scope = $1 RETURNING mode")
-                .bind(scope)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map)?;
+        let row = sql::delete_mode(scope)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map)?;
         Ok(row.map(|(mode,)| mode))
     }
 }
