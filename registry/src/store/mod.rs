@@ -10,11 +10,11 @@
 //! Only this module and its backends contain SQL. `sqlite.rs` is the embedded default;
 //! `postgres.rs` implements the same trait for several nodes on one database. The `$N`-placeholder
 //! SQL they share, and the rows it reads, are written once in `sql.rs`, and the registration
-//! transaction in `registration.rs`; each backend keeps its own connections, transactions and
+//! transaction in `register.rs`; each backend keeps its own connections, transactions and
 //! locking. [`Backend::open`] picks one by the URL's scheme.
 
 pub mod postgres;
-mod registration;
+mod register;
 mod sql;
 pub mod sqlite;
 

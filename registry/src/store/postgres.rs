@@ -46,7 +46,7 @@ use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::task::JoinHandle;
 
-use super::registration::{self, Dialect};
+use super::register::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
     ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
@@ -387,7 +387,7 @@ impl Store for PgStore {
             map,
             id_lock: Some(lock_name(ID_LOCKS, contexts::context_of(&new.subject))),
         };
-        let row = registration::register::<Postgres>(&mut tx, &new, dialect).await?;
+        let row = register::register::<Postgres>(&mut tx, &new, dialect).await?;
         // Acknowledged only once this returns: the commit is durable (synchronous_commit).
         tx.commit().await.map_err(map)?;
         Ok(row)

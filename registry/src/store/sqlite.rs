@@ -19,7 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::registration::{self, Dialect};
+use super::register::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
     ConfigBody, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version, VersionRow,
@@ -184,7 +184,7 @@ impl Store for SqliteStore {
             map: StoreError::from,
             id_lock: None,
         };
-        let row = registration::register::<Sqlite>(&mut tx, &new, dialect).await?;
+        let row = register::register::<Sqlite>(&mut tx, &new, dialect).await?;
         tx.commit().await?;
         Ok(row)
     }
