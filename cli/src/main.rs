@@ -36,6 +36,8 @@ struct Cli {
 enum Command {
     /// Check that a new schema version is compatible with earlier ones.
     Check(commands::check::Args),
+    /// Lint event contracts: naming, envelope, personal data, documentation, size.
+    Lint(commands::lint::Args),
     /// List every compatibility rule with its format, category and purpose.
     Rules(commands::rules::Args),
 }
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
     };
     match result {

@@ -2,4 +2,5 @@
 //! to a renderer; none of them decides a verdict.
 
 pub mod check;
+pub mod lint;
 pub mod rules;

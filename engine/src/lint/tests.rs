@@ -274,3 +274,14 @@ fn protobuf_event_type_picks_the_event_message() {
         );
     }
 }
+
+#[test]
+fn the_size_rule_states_the_default_limit() {
+    let rule = super::rule("SCHEMA_TOO_LARGE").expect("listed");
+    assert!(
+        rule.purpose
+            .contains(&format!("({DEFAULT_MAX_FIELDS} by default)")),
+        "{}",
+        rule.purpose
+    );
+}
