@@ -6,8 +6,11 @@
 //! output), 2 for invalid input, IO errors and usage errors (the message goes to stderr).
 //! Every verdict comes from `stele_engine`; nothing here knows a compatibility rule.
 
+mod baseline;
 mod commands;
+mod contracts;
 mod locate;
+mod project;
 mod render;
 
 use std::process::ExitCode;
