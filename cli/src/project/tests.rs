@@ -155,7 +155,7 @@ fn errors_name_the_line_and_key() {
     );
     assert_eq!(
         error(&format!("{BASE}lint = {{ X = \"loud\" }}\n")),
-        "stele.toml:9:12: `lint`: unknown severity `loud`; expected off, notice, warning or error"
+        "stele.toml:9:14: `lint`: unknown severity `loud`; expected off, notice, warning or error"
     );
     assert_eq!(
         error(&format!(
