@@ -161,7 +161,7 @@ fn errors_name_the_line_and_key() {
         error(&format!(
             "{BASE}\n[[subjects]]\nsubject = \"shop.common.Envelope\"\nfile = \"common/envelope.avsc\"\n"
         )),
-        "stele.toml:10:1: subject `shop.common.Envelope` is listed twice (first on line 6)"
+        "stele.toml:10: subject `shop.common.Envelope` is listed twice (first on line 6)"
     );
     assert_eq!(
         error(&format!(
