@@ -18,7 +18,7 @@ use stele_engine::{
 
 use crate::Outcome;
 use crate::locate;
-use crate::render::{self, Checked, Location};
+use crate::render::{self, Checked, Location, Output};
 
 /// Arguments of `stele check`.
 #[derive(Debug, clap::Args)]
@@ -94,13 +94,6 @@ impl From<SchemaType> for Format {
             SchemaType::Json => Format::Json,
         }
     }
-}
-
-/// The `--output` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Text,
-    Json,
 }
 
 /// One `--reference NAME=FILE`.
@@ -207,15 +200,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .collect();
     let checked = Checked {
         report: &report,
+        format,
         files,
         locations,
     };
+    let run = render::Run::from_checked(&checked);
     let mut stdout = std::io::stdout().lock();
-    let written = match args.output {
-        Output::Text => render::text::check(&mut stdout, &checked),
-        Output::Json => render::json::check(&mut stdout, &checked),
-    }
-    .and_then(|()| stdout.flush());
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
     render::ignore_broken_pipe(written).context("writing the report")?;
     Ok(if report.compatible {
         Outcome::Success
