@@ -1040,6 +1040,55 @@ mod tests {
         );
     }
 
+    /// Every output renders every run, including an empty one, and the JUnit and SARIF ones
+    /// stay valid against their schemas.
+    #[test]
+    fn every_output_renders_every_run() {
+        let outputs = [
+            Output::Text,
+            Output::Json,
+            Output::Github,
+            Output::Junit,
+            Output::Sarif,
+        ];
+        for run in [
+            fixtures::check_run(),
+            fixtures::lint_run(),
+            Run::new(Command::Check),
+        ] {
+            for output in outputs {
+                let mut out = Vec::new();
+                render(&mut out, output, &run, &Settings::plain()).expect("write to memory");
+                let text = String::from_utf8(out).expect("UTF-8");
+                assert!(text.ends_with('\n'), "{output:?}: {text}");
+                match output {
+                    Output::Junit => validate::junit(&text),
+                    Output::Sarif => {
+                        validate::sarif(&serde_json::from_str(&text).expect("SARIF is JSON"));
+                    }
+                    Output::Json => {
+                        let value: serde_json::Value =
+                            serde_json::from_str(&text).expect("valid JSON");
+                        assert_eq!(value["passed"], run.passed());
+                    }
+                    Output::Text | Output::Github => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        render(
+            &mut out,
+            Output::Text,
+            &Run::new(Command::Check),
+            &Settings::plain(),
+        )
+        .expect("write to memory");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "passed: checked 0 subjects\n"
+        );
+    }
+
     #[test]
     fn a_new_subject_passes_with_a_notice() {
         let mut run = fixtures::check_run();
