@@ -542,6 +542,31 @@ impl Diagnostic {
         }
     }
 
+    /// The error for a schema that cannot be read or parsed ([`INVALID_SCHEMA`]): the
+    /// parser's message at the file, line and column it gave, and the schema path if any.
+    #[allow(
+        dead_code,
+        reason = "used by the multi-subject `stele check`, which lands separately"
+    )]
+    pub fn invalid_schema(
+        location: Location,
+        column: Option<u32>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            rule: INVALID_SCHEMA.to_string(),
+            severity: Severity::Error,
+            category: None,
+            message: message.into(),
+            path: path.into(),
+            location,
+            column,
+            reader_version: None,
+            writer_version: None,
+        }
+    }
+
     /// Of the two versions a `check` finding names, the one that is not `checked`: the
     /// earlier version that blocks the change.
     pub fn other_version(&self, checked: i32) -> Option<i32> {
@@ -866,20 +891,15 @@ pub(crate) mod fixtures {
             Format::Json,
             Status::Invalid,
         );
-        invalid.diagnostics = vec![Diagnostic {
-            rule: INVALID_SCHEMA.to_string(),
-            severity: Severity::Error,
-            category: None,
-            message: "invalid JSON: expected `,` or `}`".to_string(),
-            path: String::new(),
-            location: Location {
+        invalid.diagnostics = vec![Diagnostic::invalid_schema(
+            Location {
                 file: "schemas/users/user_signed_up/v2.json".to_string(),
                 line: Some(4),
             },
-            column: Some(3),
-            reader_version: None,
-            writer_version: None,
-        }];
+            Some(3),
+            "",
+            "invalid JSON: expected `,` or `}`",
+        )];
 
         let subjects = vec![incompatible, compatible, new, ignored, invalid];
         Run {
