@@ -13,10 +13,6 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-#[allow(
-    dead_code,
-    reason = "used by `stele lint` and the multi-subject `stele check`, which land separately"
-)]
 pub mod progress;
 pub mod sarif;
 pub mod text;
@@ -63,10 +59,6 @@ pub enum Command {
     /// `stele check`: compatibility with earlier versions.
     Check,
     /// `stele lint`: rules about one schema on its own.
-    #[allow(
-        dead_code,
-        reason = "used by `stele lint` and the multi-subject `stele check`, which land separately"
-    )]
     Lint,
 }
 
@@ -131,10 +123,6 @@ impl Run {
     }
 
     /// `true` when some subject could not be read or parsed (exit code 2 in `check`).
-    #[allow(
-        dead_code,
-        reason = "used by `stele lint` and the multi-subject `stele check`, which land separately"
-    )]
     pub fn has_invalid(&self) -> bool {
         self.subjects.iter().any(|s| s.status == Status::Invalid)
     }
@@ -247,10 +235,6 @@ pub struct SubjectResult {
 
 impl SubjectResult {
     /// A subject with no versions, no findings and status `status`; fill in the rest.
-    #[allow(
-        dead_code,
-        reason = "used by `stele lint` and the multi-subject `stele check`, which land separately"
-    )]
     pub fn new(
         subject: impl Into<String>,
         file: impl Into<String>,
@@ -442,10 +426,6 @@ pub struct SchemaVersion {
 
 /// How one subject ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "used by `stele lint` and the multi-subject `stele check`, which land separately"
-)]
 pub enum Status {
     /// `check`: no finding at the level applied.
     Compatible,
@@ -544,10 +524,6 @@ impl Diagnostic {
 
     /// The error for a schema that cannot be read or parsed ([`INVALID_SCHEMA`]): the
     /// parser's message at the file, line and column it gave, and the schema path if any.
-    #[allow(
-        dead_code,
-        reason = "used by the multi-subject `stele check`, which lands separately"
-    )]
     pub fn invalid_schema(
         location: Location,
         column: Option<u32>,
