@@ -7,6 +7,7 @@
 //! Every verdict comes from `stele_engine`; nothing here knows a compatibility rule.
 
 mod baseline;
+mod client;
 mod commands;
 mod contracts;
 mod locate;
@@ -41,6 +42,10 @@ enum Command {
     Check(commands::check::Args),
     /// List every compatibility rule with its format, category and purpose.
     Rules(commands::rules::Args),
+    /// Copy every subject, version, id, config and mode of a registry into Stele.
+    Import(commands::import::Args),
+    /// Write a registry's subjects into schema files and a stele.toml.
+    Pull(commands::pull::Args),
 }
 
 /// What a command found, as the exit code reports it.
@@ -58,6 +63,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Pull(args) => commands::pull::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -2,4 +2,6 @@
 //! to a renderer; none of them decides a verdict.
 
 pub mod check;
+pub mod import;
+pub mod pull;
 pub mod rules;
