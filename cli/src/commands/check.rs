@@ -19,6 +19,7 @@ use stele_engine::{
 use crate::Outcome;
 use crate::baseline::Baseline;
 use crate::baseline::git::Git;
+use crate::client::{Registry, RegistryOptions};
 use crate::contracts;
 use crate::locate;
 use crate::project::{Project, Subject, glob};
@@ -60,9 +61,8 @@ pub struct Args {
     #[arg(long = "subject", value_name = "GLOB")]
     subjects: Vec<String>,
 
-    /// Print each subject as it is checked, on stderr.
-    #[arg(long, short = 'v')]
-    verbose: bool,
+    #[command(flatten)]
+    registry: RegistryOptions,
 
     /// Schema type; by default it comes from the extension (.avsc, .proto, .json).
     #[arg(long = "type", value_name = "TYPE", value_enum)]
@@ -418,16 +418,25 @@ fn run_project(args: &Args) -> Result<Outcome> {
     };
     let mut baseline = match args.against.as_slice() {
         [] => Baseline::History,
-        [one] => match one.strip_prefix("git:") {
-            Some(rev) => Baseline::Git(Git::open(&project.dir, rev)?),
+        [one] if one.starts_with("git:") => Baseline::Git(Git::open(&project.dir, &one[4..])?),
+        [one] if one.starts_with("http://") || one.starts_with("https://") => {
+            Baseline::Registry(Registry::connect(&args.registry.connection(one))?)
+        }
+        [one] if one == "registry" => match &project.registry {
+            Some(url) => Baseline::Registry(Registry::connect(&args.registry.connection(url))?),
             None => bail!(
-                "--against {one}: without schema files, --against takes git:REF (e.g. \
-                 git:origin/main)"
+                "--against registry: {} has no [registry] url; give the URL instead",
+                project.manifest
             ),
         },
+        [one] => bail!(
+            "--against {one}: without schema files, --against takes git:REF (e.g. \
+             git:origin/main), a registry URL, or `registry` for the URL in {}",
+            project.manifest
+        ),
         _ => bail!(
-            "without schema files, --against takes one baseline (git:REF); to check files \
-             against earlier files, name the new file first: stele check NEW --against OLD.."
+            "without schema files, --against takes one baseline; to check files against \
+             earlier files, name the new file first: stele check NEW --against OLD.."
         ),
     };
     let selected: Vec<&Subject> = project
@@ -446,7 +455,7 @@ fn run_project(args: &Args) -> Result<Outcome> {
     }
     let mut run = Run::new(Command::Check);
     run.baseline = Some(baseline.describe());
-    let mut progress = Progress::stderr("checking", selected.len(), args.verbose);
+    let mut progress = Progress::stderr("checking", selected.len(), args.registry.verbose);
     for subject in selected {
         progress.start(&subject.name);
         run.subjects.push(contracts::check_subject(
