@@ -2,5 +2,8 @@
 //! to a renderer; none of them decides a verdict.
 
 pub mod check;
+pub mod diff;
+pub mod import;
 pub mod lint;
+pub mod pull;
 pub mod rules;
