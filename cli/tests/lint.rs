@@ -86,13 +86,15 @@ fn example_contract_with_warnings_exits_0() {
         &out,
         0,
         "\
+linting schemas/users/user_signed_up/v2.json
+
 warning[PERSONAL_DATA_FIELD]: field `displayName` looks like a person's name; if the event must carry it, tag it `\"confluent:tags\": [\"PII\"]` or list it in the subject's `personal-data`, otherwise leave it out
   --> schemas/users/user_signed_up/v2.json:21: #/properties/displayName
 
 warning[PERSONAL_DATA_FIELD]: field `email` looks like an e-mail address; if the event must carry it, tag it `\"confluent:tags\": [\"PII\"]` or list it in the subject's `personal-data`, otherwise leave it out
   --> schemas/users/user_signed_up/v2.json:16: #/properties/email
 
-linted 1 file: 0 errors, 2 warnings, 0 notices
+lint: 2 warnings
 ",
         "",
     );
@@ -111,7 +113,12 @@ linted 1 file: 0 errors, 2 warnings, 0 notices
             "displayName",
         ],
     );
-    expect(&allowed, 0, "linted 1 file: no findings\n", "");
+    expect(
+        &allowed,
+        0,
+        "linting schemas/users/user_signed_up/v2.json\nclean: no lint findings\n",
+        "",
+    );
 }
 
 #[test]
@@ -138,7 +145,14 @@ fn every_example_contract_lints_with_references_across_formats() {
             "envelope.json=schemas/common/envelope.json",
         ],
     );
-    expect(&out, 0, "linted 8 files: no findings\n", "");
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
+    assert_eq!(out.stdout.matches("clean: no lint findings\n").count(), 8);
+    assert!(
+        out.stdout
+            .ends_with("\npassed: linted 8 subjects: 8 clean\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -149,10 +163,12 @@ fn a_shared_type_linted_alone_is_judged_as_an_event() {
         &out,
         0,
         "\
-warning[EVENT_NAME_PAST_TENSE]: event name `Envelope` does not end in a past participle (it ends in `Envelope`); name the fact that happened, e.g. `OrderPlaced` or `PaymentSent`
-  --> schemas/common/envelope.avsc:1
+linting schemas/common/envelope.avsc
 
-linted 1 file: 0 errors, 1 warning, 0 notices
+warning[EVENT_NAME_PAST_TENSE]: event name `Envelope` does not end in a past participle (it ends in `Envelope`); name the fact that happened, e.g. `OrderPlaced` or `PaymentSent`
+  --> schemas/common/envelope.avsc:3: /name
+
+lint: 1 warning
 ",
         "",
     );
@@ -187,8 +203,10 @@ fn error_findings_exit_1_and_severities_are_configurable() {
         &out,
         1,
         "\
+linting place_order.avsc
+
 error[EVENT_NAME_PAST_TENSE]: event name `PlaceOrder` reads as a command (it starts with the verb `Place`); name the fact that happened, with a past participle last, e.g. `OrderPlaced` rather than `PlaceOrder`
-  --> place_order.avsc:1
+  --> place_order.avsc:3: /name
 
 error[ENVELOPE_FIELD_MISSING]: the event has no occurrence time field (one of `occurredAt`, `occurredOn`, `timestamp`, `eventTime`, `time`), directly or in an envelope; consumers order and window events by when they happened
   --> place_order.avsc:1
@@ -202,7 +220,7 @@ error[ENVELOPE_FIELD_MISSING]: the event has no correlation or trace id field (o
 warning[FIELD_NAME_CASE]: field `customer_email` is not lowerCamelCase as Avro fields are by convention; e.g. `customerEmail`
   --> place_order.avsc:7: /fields/customer_email
 
-linted 1 file: 4 errors, 1 warning, 0 notices
+lint: 4 errors, 1 warning
 ",
         "",
     );
@@ -224,32 +242,49 @@ linted 1 file: 4 errors, 1 warning, 0 notices
         "{relaxed:?}"
     );
     let json: serde_json::Value = serde_json::from_str(&relaxed.stdout).expect("valid JSON");
-    assert_eq!(json["files"], serde_json::json!(["place_order.avsc"]));
+    assert_eq!(json["command"], "lint");
+    assert_eq!(json["passed"], true);
+    assert_eq!(json["summary"]["warnings"], 6);
+    assert_eq!(json["summary"]["errors"], 0);
+    let subject = &json["subjects"][0];
     assert_eq!(
-        (&json["errors"], &json["warnings"], &json["notices"]),
+        (&subject["file"], &subject["status"], &subject["format"]),
         (
-            &serde_json::json!(0),
-            &serde_json::json!(6),
-            &serde_json::json!(0)
+            &serde_json::json!("place_order.avsc"),
+            &serde_json::json!("findings"),
+            &serde_json::json!("AVRO")
         )
     );
-    let findings = json["findings"].as_array().expect("findings");
+    let findings = subject["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 6);
     let personal = findings
         .iter()
         .find(|f| f["rule"] == "PERSONAL_DATA_FIELD")
         .expect("the e-mail field is flagged");
+    assert_eq!(personal["severity"], "warning");
+    assert_eq!(personal["path"], "/fields/customer_email");
     assert_eq!(
-        personal,
-        &serde_json::json!({
-            "rule": "PERSONAL_DATA_FIELD",
-            "severity": "warning",
-            "path": "/fields/customer_email",
-            "message": "field `customer_email` looks like an e-mail address; if the event must carry it, tag it `\"confluent:tags\": [\"PII\"]` or list it in the subject's `personal-data`, otherwise leave it out",
-            "file": "place_order.avsc",
-            "line": 7
-        })
+        (&personal["file"], &personal["line"]),
+        (
+            &serde_json::json!("place_order.avsc"),
+            &serde_json::json!(7)
+        )
     );
+
+    let sarif = stele(
+        dir.path(),
+        &["lint", "place_order.avsc", "--output", "sarif"],
+    );
+    assert_eq!(sarif.code, 1, "{sarif:?}");
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("valid SARIF");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("SARIF lists the rules");
+    let envelope = rules
+        .iter()
+        .find(|r| r["id"] == "ENVELOPE_FIELD_MISSING")
+        .expect("the envelope rule is described");
+    assert!(envelope.to_string().contains("docs/lint.md"), "{envelope}");
 }
 
 #[test]
@@ -274,6 +309,8 @@ fn an_envelope_from_a_reference_counts_and_the_size_limit_is_configurable() {
         &out,
         0,
         "\
+linting order.proto
+
 notice[ENVELOPE_FIELD_MISSING]: the event has no occurrence time field (one of `occurredAt`, `occurredOn`, `timestamp`, `eventTime`, `time`), directly or in an envelope; consumers order and window events by when they happened
   --> order.proto:5: shop.orders.v1.OrderPlaced
 
@@ -286,7 +323,7 @@ notice[ENVELOPE_FIELD_MISSING]: the event has no correlation or trace id field (
 warning[SCHEMA_TOO_LARGE]: the schema declares 2 fields, more than 1; a thin event carries identifiers and what changed, and consumers fetch the rest
   --> order.proto:5: shop.orders.v1.OrderPlaced
 
-linted 1 file: 0 errors, 1 warning, 3 notices
+lint: 1 warning, 3 notices
 ",
         "",
     );
@@ -320,12 +357,37 @@ fn invalid_input_exits_2_naming_the_problem() {
         severity.stderr
     );
 
-    let broken = stele(dir.path(), &["lint", "ok.avsc", "broken.avsc"]);
-    expect(
-        &broken,
-        2,
-        "",
-        "error: broken.avsc:3:1: invalid JSON: EOF while parsing an object\n",
+    // A schema that does not parse is reported with the others, then the exit code is 2.
+    let broken = stele(
+        dir.path(),
+        &[
+            "lint",
+            "ok.avsc",
+            "broken.avsc",
+            "--rule",
+            "ENVELOPE_FIELD_MISSING=off",
+        ],
+    );
+    assert_eq!(
+        (broken.code, broken.stderr.as_str()),
+        (2, "error: some schemas could not be linted; see above\n"),
+        "{broken:?}"
+    );
+    assert!(
+        broken.stdout.ends_with(
+            "\
+linting broken.avsc
+
+error[INVALID_SCHEMA]: invalid JSON: EOF while parsing an object
+  --> broken.avsc:3:1
+
+invalid: the schema could not be read or parsed
+
+failed: linted 2 subjects: 1 invalid, 1 with findings
+"
+        ),
+        "{}",
+        broken.stdout
     );
     let extension = stele(dir.path(), &["lint", "notes.txt"]);
     expect(
@@ -342,6 +404,264 @@ fn invalid_input_exits_2_naming_the_problem() {
         "{}",
         missing.stderr
     );
+    // Without files and without a stele.toml there is nothing to lint.
     let none = stele(dir.path(), &["lint"]);
-    assert_eq!(none.code, 2, "{none:?}");
+    assert_eq!((none.code, none.stdout.as_str()), (2, ""), "{none:?}");
+    assert!(none.stderr.contains("no stele.toml"), "{}", none.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// stele.toml
+
+#[test]
+fn this_repository_s_contracts_are_clean() {
+    let out = stele(&repo_root(), &["lint"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{out:?}");
+    assert!(
+        out.stdout
+            .ends_with("\npassed: linted 13 subjects: 13 clean\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+const ENVELOPE_AVSC: &str = r#"{
+  "type": "record",
+  "name": "Envelope",
+  "namespace": "shop.common",
+  "doc": "Event metadata.",
+  "fields": [
+    {"name": "eventId", "type": "string", "doc": "Unique per event."},
+    {"name": "occurredAt", "type": "long", "doc": "When it happened."},
+    {"name": "schemaVersion", "type": "int", "doc": "The schema's version."},
+    {"name": "correlationId", "type": "string", "doc": "The request's id."}
+  ]
+}
+"#;
+
+const ORDER_PLACED: &str = r#"{
+  "type": "record",
+  "name": "OrderPlaced",
+  "namespace": "shop.orders",
+  "doc": "An order was placed.",
+  "fields": [
+    {"name": "envelope", "type": "shop.common.Envelope", "doc": "Metadata."},
+    {"name": "customerEmail", "type": "string", "doc": "Where the receipt goes."},
+    {"name": "note"}
+  ]
+}
+"#;
+
+const SIGNUP: &str = r#"{
+  "type": "record",
+  "name": "RegisterUser",
+  "doc": "A user signed up.",
+  "fields": [
+    {"name": "email", "type": "string", "doc": "Their e-mail."},
+    {"name": "phone", "type": "string", "doc": "Their phone."}
+  ]
+}
+"#;
+
+const MANIFEST: &str = r#"[project]
+name = "shop"
+
+[lint]
+max-fields = 3
+
+[lint.rules]
+FIELD_UNDOCUMENTED = "error"
+
+[[subjects]]
+subject = "shop.common.Envelope"
+file = "envelope.avsc"
+
+[[subjects]]
+file = "order_placed.avsc"
+topic = "shop.orders.order-placed"
+references = [{ name = "shop.common.Envelope", subject = "shop.common.Envelope" }]
+personal-data = ["customerEmail"]
+
+[[subjects]]
+file = "signup.avsc"
+topic = "shop.users.v1alpha.signup"
+personal-data = ["email"]
+lint = { ENVELOPE_FIELD_MISSING = "warning" }
+
+[[subjects]]
+file = "scratch.avsc"
+topic = "scratch.things"
+
+[[policies]]
+match = "*.v1alpha*"
+lint = { EVENT_NAME_PAST_TENSE = "off", ENVELOPE_FIELD_MISSING = "off" }
+
+[[policies]]
+match = "scratch.*"
+ignore = true
+"#;
+
+fn project_files(order_placed: &str) -> tempfile::TempDir {
+    dir_with(&[
+        ("stele.toml", MANIFEST),
+        ("envelope.avsc", ENVELOPE_AVSC),
+        ("order_placed.avsc", order_placed),
+        ("signup.avsc", SIGNUP),
+        ("scratch.avsc", "not even JSON"),
+    ])
+}
+
+#[test]
+fn stele_toml_severities_policies_and_personal_data_apply_per_subject() {
+    let order_placed = ORDER_PLACED.replace(
+        "{\"name\": \"note\"}",
+        "{\"name\": \"note\", \"type\": \"string\"}",
+    );
+    let dir = project_files(&order_placed);
+    let out = stele(dir.path(), &["lint"]);
+    // The envelope is referenced, so it is a shared type: no event rules. The order's
+    // undocumented `note` is an error by `[lint.rules]`; its e-mail is intended. The signup's
+    // subject matches the v1alpha policy, which turns the event rules off, but its own `lint`
+    // brings the envelope back as a warning. Scratch is ignored, unparsed.
+    expect(
+        &out,
+        1,
+        "\
+shop.common.Envelope
+linting envelope.avsc
+
+warning[SCHEMA_TOO_LARGE]: the schema declares 4 fields, more than 3; a thin event carries identifiers and what changed, and consumers fetch the rest
+  --> envelope.avsc:1
+
+lint: 1 warning
+
+shop.orders.order-placed-value
+linting order_placed.avsc
+
+error[FIELD_UNDOCUMENTED]: field `note` has no documentation; add a `doc`
+  --> order_placed.avsc:9: /fields/note
+
+lint: 1 error
+
+shop.users.v1alpha.signup-value
+linting signup.avsc
+
+warning[ENVELOPE_FIELD_MISSING]: the event has no event id field (one of `eventId`, `id`, `messageId`), directly or in an envelope; consumers deduplicate redelivered events by it
+  --> signup.avsc:1
+
+warning[ENVELOPE_FIELD_MISSING]: the event has no occurrence time field (one of `occurredAt`, `occurredOn`, `timestamp`, `eventTime`, `time`), directly or in an envelope; consumers order and window events by when they happened
+  --> signup.avsc:1
+
+warning[ENVELOPE_FIELD_MISSING]: the event has no schema version field (one of `schemaVersion`, `eventVersion`, `version`), directly or in an envelope; consumers see which version of the contract an event was written with
+  --> signup.avsc:1
+
+warning[ENVELOPE_FIELD_MISSING]: the event has no correlation or trace id field (one of `correlationId`, `traceId`, `traceparent`), directly or in an envelope; the events of one request can be followed across services
+  --> signup.avsc:1
+
+warning[PERSONAL_DATA_FIELD]: field `phone` looks like a phone number; if the event must carry it, tag it `\"confluent:tags\": [\"PII\"]` or list it in the subject's `personal-data`, otherwise leave it out
+  --> signup.avsc:7: /fields/phone
+
+lint: 5 warnings
+
+scratch.things-value
+ignored: a policy in stele.toml ignores it
+
+failed: linted 4 subjects: 3 with findings, 1 ignored
+",
+        "",
+    );
+
+    // Command-line options win over the manifest; --subject picks subjects.
+    let relaxed = stele(
+        dir.path(),
+        &[
+            "lint",
+            "--subject",
+            "shop.orders.*",
+            "--rule",
+            "FIELD_UNDOCUMENTED=notice",
+        ],
+    );
+    expect(
+        &relaxed,
+        0,
+        "\
+shop.orders.order-placed-value
+linting order_placed.avsc
+
+notice[FIELD_UNDOCUMENTED]: field `note` has no documentation; add a `doc`
+  --> order_placed.avsc:9: /fields/note
+
+lint: 1 notice
+
+passed: linted 1 subject: 1 with findings
+",
+        "",
+    );
+    let nothing = stele(dir.path(), &["lint", "--subject", "nope.*"]);
+    expect(
+        &nothing,
+        2,
+        "",
+        "error: no subject of stele.toml matches nope.*\n",
+    );
+}
+
+#[test]
+fn unknown_rule_ids_in_stele_toml_are_named() {
+    let manifest = MANIFEST.replace(
+        "FIELD_UNDOCUMENTED = \"error\"",
+        "FIELD_UNDOCUMENTED = \"error\"\nFIELD_UNDOCUMENTD = \"off\"",
+    );
+    let order_placed = ORDER_PLACED.replace(
+        "{\"name\": \"note\"}",
+        "{\"name\": \"note\", \"type\": \"string\"}",
+    );
+    let dir = dir_with(&[
+        ("stele.toml", &manifest),
+        ("envelope.avsc", ENVELOPE_AVSC),
+        ("order_placed.avsc", &order_placed),
+        ("signup.avsc", SIGNUP),
+        ("scratch.avsc", "{}"),
+    ]);
+    let out = stele(dir.path(), &["lint"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: stele.toml: unknown lint rule `FIELD_UNDOCUMENTD` (line 9); \
+         `stele rules --lint` lists the rules\n"
+    );
+    // In a subject's inline table, the line of that subject's entry.
+    let inline = MANIFEST.replace(
+        "ENVELOPE_FIELD_MISSING = \"warning\" }",
+        "ENVELOPE_FIELD_MISSING = \"warning\", \"NOT_A_RULE\" = \"off\" }",
+    );
+    std::fs::write(dir.path().join("stele.toml"), inline).expect("rewrite stele.toml");
+    let out = stele(dir.path(), &["lint"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "error: stele.toml: unknown lint rule `NOT_A_RULE` (line 24); \
+             `stele rules --lint` lists the rules\n"
+        )
+    );
+}
+
+#[test]
+fn an_unparsable_subject_in_stele_toml_exits_2_after_the_report() {
+    let dir = project_files(ORDER_PLACED);
+    let out = stele(dir.path(), &["lint", "--subject", "shop.orders.*"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (2, "error: some schemas could not be linted; see above\n"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains(
+            "error[INVALID_SCHEMA]: field `note` is missing `type`\n  --> order_placed.avsc:9"
+        ),
+        "{}",
+        out.stdout
+    );
 }

@@ -1,13 +1,14 @@
-//! `stele lint`: the event-contract lint over schema files.
+//! `stele lint`: the event-contract lint, over schema files or every subject of `stele.toml`.
 //!
-//! Reads each file named on the command line (with the `--reference` files it may use), asks
-//! the engine's `lint` for findings under the configuration the options build, finds the line
-//! each finding points at, and prints them. A file that is also given as a `--reference` is a
-//! shared type (an envelope, a money type), not an event, so the event-only rules skip it. The
-//! exit code is 1 when a finding has severity `error`, 0 otherwise, 2 for invalid input.
-//!
-//! Left out here: the rules themselves (engine), and rendering beyond the two small printers at
-//! the end of this file, which the multi-subject renderers are meant to replace.
+//! With FILE arguments it reads each file (with the `--reference` files it may use); a file
+//! that is also given as a `--reference` is a shared type (an envelope, a money type), not an
+//! event, so the event-only rules skip it. Without, it lints every subject of `stele.toml`
+//! with the subject's severities (`[lint.rules]`, then policies, then the subject's `lint`),
+//! `[lint] max-fields` and `personal-data`; subjects that other subjects reference are the
+//! shared types there. Command-line options override the manifest. The engine's `lint` makes
+//! every finding; this module builds the configuration, locates each finding's line and hands
+//! a [`Run`] to the renderers. Exit code: 1 when a finding has severity `error`, 2 for invalid
+//! input (an unreadable or unparsable schema, an unknown rule ID), 0 otherwise.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -21,42 +22,58 @@ use stele_engine::lint::{self, LintConfig, LintFinding, Severity};
 use stele_engine::{Dependency, Format, ParseError, ParseOptions, Schema};
 
 use crate::Outcome;
+use crate::baseline;
 use crate::locate;
-use crate::render;
+use crate::project::{self, Project, Subject, glob};
+use crate::render::progress::Progress;
+use crate::render::{
+    self, Command, Diagnostic, Location, Output, RuleInfo, Run, Status, SubjectResult,
+};
 
 /// Arguments of `stele lint`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
+  stele lint                                    every subject in stele.toml
+  stele lint --subject 'shop.orders.*' --output github
   stele lint schemas/orders/order_placed/v3.avsc \\
       --reference shop.common.Envelope=schemas/common/envelope.avsc
   stele lint schemas/payments/payment_captured/v2.proto \\
       --reference shop/common/envelope.proto=schemas/common/envelope.proto \\
       --reference shop/common/money.proto=schemas/common/money.proto \\
-      --rule FIELD_UNDOCUMENTED=error --output json
+      --rule FIELD_UNDOCUMENTED=error
 
-A file that is also a --reference is linted as a shared type: the event rules skip it.
-`stele rules --lint` lists the rules. Exit status: 0 no error-level finding, 1 at least one,
-2 invalid input.")]
+With no FILE, stele.toml (in this directory or above; --manifest names another) lists the
+subjects and their lint settings. A FILE that is also a --reference is linted as a shared
+type: the event rules skip it. `stele rules --lint` lists the rules. Exit status: 0 no
+error-level finding, 1 at least one, 2 invalid input.")]
 pub struct Args {
-    /// Schema files to lint.
-    #[arg(value_name = "FILE", required = true)]
+    /// Schema files to lint; none to lint every subject of stele.toml.
+    #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 
-    /// Schema type of every file; by default it comes from each file's extension.
-    #[arg(long = "type", value_name = "TYPE", value_enum)]
+    /// The manifest to read instead of the nearest stele.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "files")]
+    manifest: Option<PathBuf>,
+
+    /// Lint only the subjects whose names match GLOB (`*` matches any text); repeatable.
+    #[arg(long = "subject", value_name = "GLOB", conflicts_with = "files")]
+    subjects: Vec<String>,
+
+    /// Schema type of every FILE; by default it comes from each file's extension.
+    #[arg(long = "type", value_name = "TYPE", value_enum, requires = "files")]
     schema_type: Option<SchemaType>,
 
-    /// A referenced schema: NAME is what the schemas use (an Avro type name, a .proto import
-    /// path, a JSON Schema $ref). Give dependencies before dependents.
-    #[arg(long, value_name = "NAME=FILE", value_parser = parse_reference)]
+    /// A referenced schema for the FILEs: NAME is what the schemas use (an Avro type name, a
+    /// .proto import path, a JSON Schema $ref). Give dependencies before dependents.
+    #[arg(long, value_name = "NAME=FILE", value_parser = parse_reference, requires = "files")]
     reference: Vec<ReferenceArg>,
 
-    /// A rule's severity: off, notice, warning or error. Repeat for several rules.
+    /// A rule's severity (off, notice, warning or error), over stele.toml's. Repeatable.
     #[arg(long, value_name = "RULE=SEVERITY", value_parser = parse_rule)]
     rule: Vec<(String, Severity)>,
 
-    /// SCHEMA_TOO_LARGE fires above this many fields.
+    /// SCHEMA_TOO_LARGE fires above this many fields (over stele.toml's `[lint] max-fields`).
     #[arg(long, value_name = "N")]
     max_fields: Option<usize>,
 
@@ -71,6 +88,10 @@ pub struct Args {
     /// How to print the findings.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Output::Text)]
     output: Output,
+
+    /// Print each subject's name to stderr as it is linted.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 /// The `--type` values.
@@ -90,13 +111,6 @@ impl From<SchemaType> for Format {
             SchemaType::Json => Format::Json,
         }
     }
-}
-
-/// The `--output` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Text,
-    Json,
 }
 
 /// One `--reference NAME=FILE`.
@@ -131,137 +145,185 @@ fn parse_rule(s: &str) -> Result<(String, Severity), String> {
     Ok((id.to_string(), severity.parse()?))
 }
 
-/// A file as the user spelled it, with its text.
-struct Input {
-    path: PathBuf,
-    shown: String,
-    text: String,
-}
-
-fn read(path: &Path) -> Result<Input> {
-    let shown = path.display().to_string();
-    let text = fs::read_to_string(path).with_context(|| format!("reading {shown}"))?;
-    Ok(Input {
-        path: path.to_path_buf(),
-        shown,
-        text,
+/// Lints the files, or every subject of stele.toml, and prints the findings.
+pub fn run(args: &Args) -> Result<Outcome> {
+    let run = if args.files.is_empty() {
+        lint_project(args)?
+    } else {
+        lint_files(args)?
+    };
+    let mut stdout = io::stdout().lock();
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
+    render::ignore_broken_pipe(written).context("writing the findings")?;
+    if run.has_invalid() {
+        bail!("some schemas could not be linted; see above");
+    }
+    // `Incompatible` is the outcome with exit code 1: here, an error-level finding.
+    Ok(if run.passed() {
+        Outcome::Success
+    } else {
+        Outcome::Incompatible
     })
 }
 
-/// A referenced schema, read.
-struct ReadReference {
-    name: String,
-    input: Input,
-}
-
-/// Where a finding points: the file and, when found, the line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Located {
-    /// The lint finding.
-    #[serde(flatten)]
-    pub finding: LintFinding,
-    /// The file as named on the command line (a reference's file when the path leads there).
-    pub file: String,
-    /// 1-based line, when the path could be found.
-    pub line: Option<u32>,
-}
-
-/// One linted file and its findings.
-#[derive(Debug, Clone)]
-pub struct Linted {
-    /// The file as named on the command line.
-    pub file: String,
-    /// Its findings, in the engine's order.
-    pub findings: Vec<Located>,
-}
-
-/// Lints every file and prints the findings.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let mut config = LintConfig::default();
+/// The command line's settings, applied over a subject's.
+fn apply_options(args: &Args, config: &mut LintConfig) -> Result<()> {
     for (id, severity) in &args.rule {
         config.set(id, *severity)?;
     }
     if let Some(max) = args.max_fields {
         config.max_fields = max;
     }
-    config.personal_data.clone_from(&args.personal_data);
-    config.event_type.clone_from(&args.event_type);
-
-    let references = args
-        .reference
-        .iter()
-        .map(|r| {
-            Ok(ReadReference {
-                name: r.name.clone(),
-                input: read(&r.file)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let shared: BTreeSet<PathBuf> = references.iter().map(|r| identity(&r.input.path)).collect();
-
-    let mut results = Vec::with_capacity(args.files.len());
-    for path in &args.files {
-        let input = read(path)?;
-        let format = match args.schema_type {
-            Some(schema_type) => Format::from(schema_type),
-            None => format_of(path)?,
-        };
-        let own = identity(path);
-        // A reference of another format, or the file itself, is not one of its dependencies.
-        let refs: Vec<&ReadReference> = references
-            .iter()
-            .filter(|r| identity(&r.input.path) != own)
-            .filter(|r| {
-                args.schema_type.is_some()
-                    || r.input
-                        .path
-                        .to_str()
-                        .and_then(Format::from_extension)
-                        .is_none_or(|f| f == format)
-            })
-            .collect();
-        let deps: Vec<Dependency> = refs
-            .iter()
-            .map(|r| Dependency::new(r.name.clone(), r.input.text.clone()))
-            .collect();
-        let schema = Schema::parse(format, &input.text, &deps, ParseOptions::default())
-            .map_err(|err| anyhow::anyhow!(describe_parse_error(&err, &input, &refs)))?;
-        let file_config = LintConfig {
-            shared_type: shared.contains(&own),
-            ..config.clone()
-        };
-        let findings = lint::lint(&schema, &file_config)
-            .into_iter()
-            .map(|finding| locate_finding(format, finding, &input, &refs))
-            .collect();
-        results.push(Linted {
-            file: input.shown.clone(),
-            findings,
-        });
+    config
+        .personal_data
+        .extend(args.personal_data.iter().cloned());
+    if args.event_type.is_some() {
+        config.event_type.clone_from(&args.event_type);
     }
-
-    let mut stdout = io::stdout().lock();
-    let written = match args.output {
-        Output::Text => print_text(&mut stdout, &results),
-        Output::Json => print_json(&mut stdout, &results),
-    }
-    .and_then(|()| stdout.flush());
-    render::ignore_broken_pipe(written).context("writing the findings")?;
-    let failed = results
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.finding.severity == Severity::Error);
-    // `Incompatible` is the exit code 1 outcome: here, an error-level finding.
-    Ok(if failed {
-        Outcome::Incompatible
-    } else {
-        Outcome::Success
-    })
+    Ok(())
 }
+
+/// A schema text and where it came from.
+struct Source {
+    /// The file as the user sees it.
+    shown: String,
+    text: String,
+}
+
+/// Parses and lints one schema into a subject result: invalid when it does not parse.
+fn lint_one(
+    subject: &str,
+    format: Format,
+    source: &Source,
+    references: &[(Dependency, String)],
+    config: &LintConfig,
+) -> SubjectResult {
+    let deps: Vec<Dependency> = references.iter().map(|(d, _)| d.clone()).collect();
+    let schema = match Schema::parse(format, &source.text, &deps, ParseOptions::default()) {
+        Ok(schema) => schema,
+        Err(err) => return invalid(subject, format, source, references, &err),
+    };
+    let findings = lint::lint(&schema, config);
+    let status = if findings.is_empty() {
+        Status::Clean
+    } else {
+        Status::Findings
+    };
+    let mut result = SubjectResult::new(subject, &source.shown, format, status);
+    let texts: Vec<(&str, &str)> = references
+        .iter()
+        .map(|(d, _)| (d.name.as_str(), d.text.as_str()))
+        .collect();
+    result.diagnostics = findings
+        .into_iter()
+        .map(|finding| {
+            let found = locate::line_of(format, &source.text, &texts, &finding.path);
+            let file = found
+                .and_then(|f| f.source)
+                .and_then(|index| references.get(index))
+                .map_or_else(|| source.shown.clone(), |(_, shown)| shown.clone());
+            diagnostic(
+                finding,
+                Location {
+                    file,
+                    line: found.map(|f| f.line),
+                },
+            )
+        })
+        .collect();
+    result
+}
+
+fn diagnostic(finding: LintFinding, location: Location) -> Diagnostic {
+    Diagnostic {
+        rule: finding.rule.as_str().to_string(),
+        severity: match finding.severity {
+            Severity::Error => render::Severity::Error,
+            Severity::Warning => render::Severity::Warning,
+            // `lint` never reports a rule that is off.
+            Severity::Notice | Severity::Off => render::Severity::Notice,
+        },
+        category: None,
+        message: finding.message,
+        path: finding.path,
+        location,
+        column: None,
+        reader_version: None,
+        writer_version: None,
+    }
+}
+
+/// The subject marked invalid with the parse error, at the file (schema or reference) it is in.
+fn invalid(
+    subject: &str,
+    format: Format,
+    source: &Source,
+    references: &[(Dependency, String)],
+    err: &ParseError,
+) -> SubjectResult {
+    let location = match &err.file {
+        Some(name) => Location {
+            file: references
+                .iter()
+                .find(|(d, _)| d.name == *name)
+                .map_or_else(|| name.clone(), |(_, shown)| shown.clone()),
+            line: err.line,
+        },
+        None => Location {
+            file: source.shown.clone(),
+            line: err.line.or_else(|| {
+                err.path
+                    .as_deref()
+                    .and_then(|path| locate::line_of(format, &source.text, &[], path))
+                    .filter(|found| found.exact)
+                    .map(|found| found.line)
+            }),
+        },
+    };
+    let mut result = SubjectResult::new(subject, &source.shown, format, Status::Invalid);
+    result.diagnostics.push(Diagnostic::invalid_schema(
+        location,
+        err.column,
+        err.path.clone().unwrap_or_default(),
+        err.message.clone(),
+    ));
+    result
+}
+
+/// Where the lint rules are documented.
+const LINT_DOC: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/lint.md");
+
+/// Descriptions of the lint rules that appear in the run, for the outputs that list them.
+fn rule_infos(run: &Run) -> Vec<RuleInfo> {
+    run.rule_ids()
+        .iter()
+        .filter_map(|id| lint::rule(id))
+        .map(|rule| RuleInfo {
+            id: rule.id.as_str().to_string(),
+            summary: rule.purpose.to_string(),
+            help: Some(format!(
+                "{}. Default severity: {}. `stele rules --lint` lists every lint rule.",
+                rule.purpose, rule.default_severity
+            )),
+            help_uri: Some(LINT_DOC.to_string()),
+            category: None,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files named on the command line
 
 /// A path compared by identity: canonical when the file exists, as given otherwise.
 fn identity(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn read(path: &Path) -> Result<Source> {
+    let shown = path.display().to_string();
+    let text = fs::read_to_string(path).with_context(|| format!("reading {shown}"))?;
+    Ok(Source { shown, text })
 }
 
 fn format_of(path: &Path) -> Result<Format> {
@@ -275,137 +337,182 @@ fn format_of(path: &Path) -> Result<Format> {
     }
 }
 
-/// `<file>:<line>:<column>: <message>`, naming the referenced file when the error is in one.
-fn describe_parse_error(err: &ParseError, input: &Input, refs: &[&ReadReference]) -> String {
-    let shown = match &err.file {
-        Some(name) => refs
-            .iter()
-            .find(|r| r.name == *name)
-            .map_or_else(|| name.clone(), |r| r.input.shown.clone()),
-        None => input.shown.clone(),
-    };
-    let mut out = shown;
-    if let Some(line) = err.line {
-        out.push_str(&format!(":{line}"));
-        if let Some(column) = err.column {
-            out.push_str(&format!(":{column}"));
-        }
+fn lint_files(args: &Args) -> Result<Run> {
+    let mut base = LintConfig::default();
+    apply_options(args, &mut base)?;
+    // Each reference: its identity, its format by extension, the dependency and its file.
+    let mut references = Vec::with_capacity(args.reference.len());
+    for reference in &args.reference {
+        let source = read(&reference.file)?;
+        references.push((
+            identity(&reference.file),
+            reference.file.to_str().and_then(Format::from_extension),
+            Dependency::new(reference.name.clone(), source.text),
+            source.shown,
+        ));
     }
-    out.push_str(": ");
-    if let Some(path) = err.path.as_deref().filter(|p| !p.is_empty()) {
-        out.push_str(&format!("at {path}: "));
-    }
-    out.push_str(&err.message);
-    out
-}
+    let shared: BTreeSet<&PathBuf> = references.iter().map(|(id, ..)| id).collect();
 
-/// The file and line a finding's path leads to: in the schema, or in a reference it follows.
-fn locate_finding(
-    format: Format,
-    finding: LintFinding,
-    input: &Input,
-    refs: &[&ReadReference],
-) -> Located {
-    let texts: Vec<(&str, &str)> = refs
-        .iter()
-        .map(|r| (r.name.as_str(), r.input.text.as_str()))
-        .collect();
-    let found = locate::line_of(format, &input.text, &texts, &finding.path);
-    let file = found
-        .and_then(|f| f.source)
-        .and_then(|index| refs.get(index))
-        .map_or_else(|| input.shown.clone(), |r| r.input.shown.clone());
-    Located {
-        file,
-        line: found.map(|f| f.line),
-        finding,
+    let mut run = Run::new(Command::Lint);
+    for path in &args.files {
+        let source = read(path)?;
+        let format = match args.schema_type {
+            Some(schema_type) => Format::from(schema_type),
+            None => format_of(path)?,
+        };
+        let own = identity(path);
+        // A reference of another format, or the file itself, is not one of its dependencies.
+        let deps: Vec<(Dependency, String)> = references
+            .iter()
+            .filter(|(id, ..)| *id != own)
+            .filter(|(_, ref_format, ..)| {
+                args.schema_type.is_some() || ref_format.is_none_or(|f| f == format)
+            })
+            .map(|(_, _, dep, shown)| (dep.clone(), shown.clone()))
+            .collect();
+        let config = LintConfig {
+            shared_type: shared.contains(&own),
+            ..base.clone()
+        };
+        run.subjects
+            .push(lint_one(&source.shown, format, &source, &deps, &config));
     }
+    run.rules = rule_infos(&run);
+    Ok(run)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Output. Kept small and separate so the shared multi-subject renderers can replace it.
+// Every subject of stele.toml
 
-/// One block per finding, like a compiler's, then a summary line.
-fn print_text(out: &mut impl Write, results: &[Linted]) -> io::Result<()> {
-    for located in results.iter().flat_map(|r| &r.findings) {
-        let f = &located.finding;
-        writeln!(out, "{}[{}]: {}", f.severity, f.rule, f.message)?;
-        let mut pointer = located.file.clone();
-        if let Some(line) = located.line {
-            pointer.push_str(&format!(":{line}"));
+fn lint_project(args: &Args) -> Result<Run> {
+    let project = match &args.manifest {
+        Some(path) => Project::load(path)?,
+        None => Project::discover(Path::new("."))?,
+    };
+    // Rule IDs are the lint's business, so the manifest loader leaves them to us. Its
+    // subjects carry the merged settings; the line is found in the manifest's text.
+    let text = fs::read_to_string(&project.manifest).unwrap_or_default();
+    let mut unknown: Vec<(&str, u32)> = Vec::new();
+    for subject in &project.subjects {
+        for id in subject.lint.keys() {
+            if lint::rule(id).is_none() && !unknown.iter().any(|(seen, _)| seen == id) {
+                unknown.push((id, key_line(&text, id).unwrap_or(subject.line)));
+            }
         }
-        if !f.path.is_empty() {
-            pointer.push_str(&format!(": {}", f.path));
-        }
-        writeln!(out, "  --> {pointer}")?;
-        writeln!(out)?;
     }
-    writeln!(out, "{}", summary(results))
-}
-
-/// `linted 3 files: 1 error, 2 warnings, 0 notices`, or `linted 1 file: no findings`.
-fn summary(results: &[Linted]) -> String {
-    let files = match results.len() {
-        1 => "1 file".to_string(),
-        n => format!("{n} files"),
-    };
-    let count = |severity: Severity| {
-        results
+    if !unknown.is_empty() {
+        let list: Vec<String> = unknown
             .iter()
-            .flat_map(|r| &r.findings)
-            .filter(|f| f.finding.severity == severity)
-            .count()
-    };
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
-    let (errors, warnings, notices) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Notice),
-    );
-    if errors + warnings + notices == 0 {
-        return format!("linted {files}: no findings");
+            .map(|(id, line)| format!("`{id}` (line {line})"))
+            .collect();
+        bail!(
+            "{}: unknown lint rule {}; `stele rules --lint` lists the rules",
+            project.manifest,
+            list.join(", ")
+        );
     }
-    format!(
-        "linted {files}: {}, {}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning"),
-        plural(notices, "notice")
-    )
+    let selected: Vec<&Subject> = project
+        .subjects
+        .iter()
+        .filter(|s| {
+            args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
+        })
+        .collect();
+    if selected.is_empty() && !args.subjects.is_empty() {
+        bail!(
+            "no subject of {} matches {}",
+            project.manifest,
+            args.subjects.join(", ")
+        );
+    }
+    // Subjects that other subjects reference are shared types, not events.
+    let referenced: BTreeSet<&str> = project
+        .subjects
+        .iter()
+        .flat_map(|s| &s.references)
+        .map(|r| r.subject.as_str())
+        .collect();
+
+    let mut run = Run::new(Command::Lint);
+    let mut progress = Progress::stderr("linting", selected.len(), args.verbose);
+    for subject in selected {
+        progress.start(&subject.name);
+        if subject.ignored {
+            let mut result = SubjectResult::new(
+                &subject.name,
+                &subject.file.shown,
+                subject.format,
+                Status::Ignored,
+            );
+            result.note = Some(format!("a policy in {} ignores it", project.manifest));
+            run.subjects.push(result);
+            continue;
+        }
+        let mut config = subject_config(
+            &project,
+            subject,
+            referenced.contains(subject.name.as_str()),
+        );
+        apply_options(args, &mut config)?;
+        let source = Source {
+            shown: subject.file.shown.clone(),
+            text: baseline::working_text(subject)?,
+        };
+        let deps: Vec<(Dependency, String)> = project
+            .dependencies(subject, &mut |s| baseline::working_text(s))?
+            .into_iter()
+            .map(|r| (r.dependency, r.file.shown))
+            .collect();
+        run.subjects.push(lint_one(
+            &subject.name,
+            subject.format,
+            &source,
+            &deps,
+            &config,
+        ));
+    }
+    progress.finish();
+    run.rules = rule_infos(&run);
+    Ok(run)
 }
 
-#[derive(Serialize)]
-struct JsonOutput<'a> {
-    files: Vec<&'a str>,
-    errors: usize,
-    warnings: usize,
-    notices: usize,
-    findings: Vec<&'a Located>,
+/// The 1-based line where `key` is first set (`KEY =`, bare or quoted) in a TOML text.
+fn key_line(text: &str, key: &str) -> Option<u32> {
+    let quoted = format!("\"{key}\"");
+    text.lines()
+        .position(|line| {
+            line.split(['{', ',']).any(|part| {
+                let part = part.trim_start();
+                [key, quoted.as_str()].iter().any(|k| {
+                    part.strip_prefix(k)
+                        .is_some_and(|rest| rest.trim_start().starts_with('='))
+                })
+            })
+        })
+        .and_then(|index| u32::try_from(index + 1).ok())
 }
 
-/// One pretty-printed JSON object: the files linted, counts per severity, every finding.
-fn print_json(out: &mut impl Write, results: &[Linted]) -> io::Result<()> {
-    let findings: Vec<&Located> = results.iter().flat_map(|r| &r.findings).collect();
-    let count = |severity: Severity| {
-        findings
-            .iter()
-            .filter(|f| f.finding.severity == severity)
-            .count()
+/// A subject's lint settings from the manifest.
+fn subject_config(project: &Project, subject: &Subject, shared_type: bool) -> LintConfig {
+    let mut config = LintConfig {
+        personal_data: subject.personal_data.clone(),
+        shared_type,
+        ..LintConfig::default()
     };
-    let output = JsonOutput {
-        files: results.iter().map(|r| r.file.as_str()).collect(),
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        notices: count(Severity::Notice),
-        findings,
-    };
-    serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::other)?;
-    writeln!(out)
+    if let Some(max) = project.max_fields {
+        config.max_fields = usize::try_from(max).unwrap_or(usize::MAX);
+    }
+    for (id, severity) in &subject.lint {
+        let severity = match severity {
+            project::Severity::Off => Severity::Off,
+            project::Severity::Notice => Severity::Notice,
+            project::Severity::Warning => Severity::Warning,
+            project::Severity::Error => Severity::Error,
+        };
+        // Unknown IDs were refused before any subject was linted.
+        let _known = config.set(id, severity);
+    }
+    config
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,24 +619,28 @@ conventions, and events stay thin. Compatibility between versions is `stele chec
 ([rules](rules.md)).
 
 ```
+stele lint [--manifest FILE] [--subject GLOB]...          every subject of stele.toml
 stele lint FILE... [--reference NAME=FILE]... [--type avro|protobuf|json]
-                   [--rule RULE=SEVERITY]... [--max-fields N] [--personal-data FIELD]...
-                   [--event-type MESSAGE] [--output text|json]
+options:   [--rule RULE=SEVERITY]... [--max-fields N] [--personal-data FIELD]...
+           [--event-type MESSAGE] [--output text|json|github|junit|sarif] [--verbose]
 stele rules --lint [--output text|json|markdown]
 ```
 
 Every finding has a severity: `error` (exit code 1), `warning`, `notice`, or `off` (the rule
 does not run). Exit code 0 means no finding has severity `error`; 2 means invalid input (a
 file that cannot be read or parsed, an unknown rule ID). In `stele.toml`, `[lint.rules]` sets
-severities for every subject, a subject's or a `[[policies]]` entry's `lint = { RULE =
-\"off\" }` for some, `[lint] max-fields` the size limit and a subject's `personal-data` the
-fields meant to carry personal data; an unknown rule ID there is an error naming it.
+severities for every subject, a `[[policies]]` entry's `lint = { RULE = \"off\" }` for the
+subjects it matches and a subject's own `lint` for that subject, in that order; `[lint]
+max-fields` sets the size limit and a subject's `personal-data` the fields meant to carry
+personal data. Subjects a policy ignores are not linted. An unknown rule ID is an error naming
+it and its line. Options on the command line apply over the manifest.
 
 ## What is the event
 
 Event rules (\"applies to: events\") judge the type a topic's payloads are; shared types that
 events reference (an envelope, a money type) are skipped. A file that is also given as a
-`--reference` is a shared type.
+`--reference` is a shared type, and so is a `stele.toml` subject that other subjects
+reference.
 
 | format | the event | its name |
 |---|---|---|

@@ -30,6 +30,7 @@ pub(super) fn contract(parsed: &Parsed) -> Contract {
         contract.event = Some(EventDecl {
             name: Some(short_name(&root.fullname).to_string()),
             path: String::new(),
+            name_path: "/name".to_string(),
             envelope_fields: envelope_fields(model, root),
         });
     }
@@ -138,6 +139,7 @@ impl<'m> Walk<'m, '_> {
             kind,
             name: Some(short_name(&named.fullname).to_string()),
             path: path.to_string(),
+            name_path: format!("{path}/name"),
             doc: Doc::of(named.doc.as_deref()),
             enumeration,
         });

@@ -168,7 +168,7 @@ fn event_name_past_tense(input: &Input<'_>, out: &mut Vec<Hit>) {
         Tense::Past => {}
         Tense::Command(verb) => hit(
             out,
-            &event.path,
+            &event.name_path,
             format!(
                 "event name `{name}` reads as a command (it starts with the verb `{verb}`); \
                  name the fact that happened, with a past participle last, e.g. `OrderPlaced` \
@@ -177,7 +177,7 @@ fn event_name_past_tense(input: &Input<'_>, out: &mut Vec<Hit>) {
         ),
         Tense::Other(last) => hit(
             out,
-            &event.path,
+            &event.name_path,
             format!(
                 "event name `{name}` does not end in a past participle (it ends in `{last}`); \
                  name the fact that happened, e.g. `OrderPlaced` or `PaymentSent`"
@@ -342,7 +342,7 @@ fn type_name_case(input: &Input<'_>, out: &mut Vec<Hit>) {
         if !Case::Pascal.matches(name) {
             hit(
                 out,
-                &ty.path,
+                &ty.name_path,
                 format!(
                     "{} `{name}` is not PascalCase; e.g. `{}`",
                     ty.kind.word(),

@@ -77,6 +77,8 @@ pub(crate) struct TypeDecl {
     /// The unqualified name (JSON Schema: the `$defs` key, or the root's `title`).
     pub name: Option<String>,
     pub path: String,
+    /// Where the name is written (Avro: the type's `name` key), for the naming rules.
+    pub name_path: String,
     pub doc: Doc,
     pub enumeration: Option<EnumDecl>,
 }
@@ -98,6 +100,9 @@ pub(crate) struct EventDecl {
     /// `title`); `None` when the schema gives it none.
     pub name: Option<String>,
     pub path: String,
+    /// Where the name is written: Avro `/name`, JSON Schema `#/title`, the message for
+    /// Protobuf.
+    pub name_path: String,
     /// Field names an envelope role can be satisfied by: the event's own fields, and the fields
     /// of the record, message or object types its fields have (referenced ones included).
     pub envelope_fields: Vec<String>,

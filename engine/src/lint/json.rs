@@ -82,6 +82,7 @@ pub(super) fn contract(parsed: &Parsed) -> Contract {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             path: "#".to_string(),
+            name_path: "#/title".to_string(),
             doc: Doc::of(object.get("description").and_then(Value::as_str)),
             enumeration: None,
         });
@@ -92,6 +93,7 @@ pub(super) fn contract(parsed: &Parsed) -> Contract {
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 path: "#".to_string(),
+                name_path: "#/title".to_string(),
                 envelope_fields: docs.envelope_fields(root),
             });
         }
@@ -261,6 +263,7 @@ impl Walk<'_, '_> {
                             kind: TypeKind::Definition,
                             name: Some(name.clone()),
                             path: def_path.clone(),
+                            name_path: def_path.clone(),
                             doc: Doc::of(schema.get("description").and_then(Value::as_str)),
                             enumeration: None,
                         });

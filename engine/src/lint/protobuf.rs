@@ -40,6 +40,7 @@ pub(super) fn contract(parsed: &Parsed, event_type: Option<&str>) -> Contract {
         contract.event = Some(EventDecl {
             name: Some(event.name().to_string()),
             path: event.full_name().to_string(),
+            name_path: event.full_name().to_string(),
             envelope_fields: envelope_fields(event),
         });
     }
@@ -57,6 +58,7 @@ pub(super) fn contract(parsed: &Parsed, event_type: Option<&str>) -> Contract {
             kind: TypeKind::Message,
             name: Some(message.name().to_string()),
             path: message.full_name().to_string(),
+            name_path: message.full_name().to_string(),
             doc: comments.doc(message.path(), meta.doc.as_deref()),
             enumeration: None,
         });
@@ -102,6 +104,7 @@ fn enum_decl(enumeration: &EnumDescriptor, comments: &Comments, proto3: bool) ->
         kind: TypeKind::Enum,
         name: Some(enumeration.name().to_string()),
         path: enumeration.full_name().to_string(),
+        name_path: enumeration.full_name().to_string(),
         doc: comments.doc(enumeration.path(), meta.doc.as_deref()),
         enumeration: Some(EnumDecl {
             values,
