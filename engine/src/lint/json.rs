@@ -12,6 +12,8 @@
 //! is Confluent's data-contract tag on the property's schema: `"confluent:tags": ["PII"]`.
 //! Paths are JSON pointers (`#/properties/envelope/properties/eventId`).
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::contract::{Contract, Doc, EventDecl, FieldDecl, TypeDecl, TypeKind};
@@ -20,6 +22,9 @@ use crate::format::json::Parsed;
 
 /// Longest chain of `$ref`s followed from one place; longer is almost certainly a cycle.
 const MAX_REF_HOPS: usize = 16;
+
+/// Most schemas the envelope search visits; an envelope is found within a few.
+const MAX_VISITS: usize = 10_000;
 
 /// Deepest the walk descends; serde_json already refuses documents nested beyond 128 levels.
 const MAX_WALK_DEPTH: usize = 256;
@@ -167,43 +172,52 @@ impl Docs {
     }
 
     /// The property schemas `value` declares, through `$ref`s and `allOf`/`anyOf`/`oneOf`.
+    /// Each schema is visited once per search, and `budget` bounds the visits of all searches
+    /// together, so composition that refers back to itself cannot multiply the work.
     fn properties<'a>(
         &'a self,
         doc: usize,
         value: &'a Value,
-        depth: usize,
-        out: &mut Vec<(usize, &'a str, &'a Value)>,
-    ) {
-        if depth > 8 {
-            return;
-        }
-        let Some((doc, value)) = self.target(doc, value) else {
-            return;
-        };
-        if let Some(Value::Object(properties)) = value.get("properties") {
-            out.extend(
-                properties
-                    .iter()
-                    .map(|(name, schema)| (doc, name.as_str(), schema)),
-            );
-        }
-        for keyword in ["allOf", "anyOf", "oneOf"] {
-            if let Some(Value::Array(branches)) = value.get(keyword) {
-                for branch in branches {
-                    self.properties(doc, branch, depth + 1, out);
+        budget: &mut usize,
+    ) -> Vec<(usize, &'a str, &'a Value)> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<*const Value> = HashSet::new();
+        let mut stack = vec![(doc, value)];
+        while let Some((doc, value)) = stack.pop() {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let Some((doc, value)) = self.target(doc, value) else {
+                continue;
+            };
+            if !seen.insert(std::ptr::from_ref(value)) {
+                continue;
+            }
+            if let Some(Value::Object(properties)) = value.get("properties") {
+                out.extend(
+                    properties
+                        .iter()
+                        .map(|(name, schema)| (doc, name.as_str(), schema)),
+                );
+            }
+            // Pushed in reverse so branches are read in order.
+            for keyword in ["oneOf", "anyOf", "allOf"] {
+                if let Some(Value::Array(branches)) = value.get(keyword) {
+                    stack.extend(branches.iter().rev().map(|branch| (doc, branch)));
                 }
             }
         }
+        out
     }
 
     /// The root's property names, then those of each property's object schema.
     fn envelope_fields(&self, root: &Value) -> Vec<String> {
-        let mut top = Vec::new();
-        self.properties(0, root, 0, &mut top);
+        let mut budget = MAX_VISITS;
+        let top = self.properties(0, root, &mut budget);
         let mut out: Vec<String> = top.iter().map(|(_, name, _)| (*name).to_string()).collect();
         for (doc, _, schema) in &top {
-            let mut inner = Vec::new();
-            self.properties(*doc, schema, 0, &mut inner);
+            let inner = self.properties(*doc, schema, &mut budget);
             out.extend(inner.iter().map(|(_, name, _)| (*name).to_string()));
         }
         out

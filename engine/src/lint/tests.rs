@@ -285,3 +285,19 @@ fn the_size_rule_states_the_default_limit() {
         rule.purpose
     );
 }
+
+#[test]
+fn self_referring_json_composition_stays_cheap() {
+    // Every branch refers back to the root: without a visited set and a budget the envelope
+    // search would branch 50 ways at each of many levels.
+    let branches: Vec<String> = (0..50).map(|_| r##"{"$ref": "#"}"##.to_string()).collect();
+    let text = format!(
+        r#"{{"title": "LoopFound", "type": "object", "allOf": [{}],
+            "properties": {{"a": {{"allOf": [{}]}}}}}}"#,
+        branches.join(","),
+        branches.join(",")
+    );
+    let schema = parse(Format::Json, &text, &[]);
+    let findings = lint(&schema, &LintConfig::default());
+    assert!(rules_fired(&findings).contains(&"ENVELOPE_FIELD_MISSING"));
+}
