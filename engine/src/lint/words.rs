@@ -527,10 +527,16 @@ fn contains_words(words: &[String], pattern: &[&str]) -> bool {
     if pattern.is_empty() || pattern.len() > words.len() {
         return false;
     }
+    let plural_of = |word: &str, p: &str| {
+        word.strip_suffix("es").is_some_and(|stem| stem == p)
+            || word.strip_suffix('s').is_some_and(|stem| stem == p)
+    };
     words.windows(pattern.len()).any(|window| {
-        window.iter().zip(pattern).enumerate().all(|(i, (w, p))| {
-            w == p || (i + 1 == pattern.len() && (*w == format!("{p}s") || *w == format!("{p}es")))
-        })
+        window
+            .iter()
+            .zip(pattern)
+            .enumerate()
+            .all(|(i, (w, p))| w == p || (i + 1 == pattern.len() && plural_of(w, p)))
     })
 }
 
