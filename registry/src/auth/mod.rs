@@ -2,7 +2,7 @@
 //! (`--auth-file`), and then every request except `/health` and `/metrics` must carry HTTP
 //! Basic credentials of a user or a bearer token, and may do only what the file's ACL grants.
 //!
-//! - [`file`]: the auth file (users, tokens, ACL entries) and [`Permission`].
+//! - [`file`](mod@file): the auth file (users, tokens, ACL entries) and [`Permission`].
 //! - [`secret`]: argon2 hashes, tokens, digests.
 //! - [`policy`]: which permission each route needs on which subject, and list filtering.
 //! - This module: [`Auth`] (the loaded file, the credential cache, the failure counter) and
