@@ -773,8 +773,8 @@ async fn a_broken_auth_file_or_half_a_tls_setup_stops_the_binary() {
     }
 }
 
-/// The confluent-kafka Python client with `basic.auth.user.info` against the binary
-/// (`tests/python/basic_auth.py`). Like `python_client_round_trip` in `binary.rs`, it says so
+/// The confluent-kafka Python client with `basic.auth.user.info`, and with a static bearer
+/// token, against the binary (`tests/python/basic_auth.py`). Like `python_client_round_trip` in `binary.rs`, it says so
 /// and checks nothing where the client is not installed, unless `STELE_REQUIRE_PYTHON_CLIENT`
 /// is set.
 #[tokio::test]
@@ -795,12 +795,15 @@ async fn python_client_with_basic_auth() {
     let dir = tempfile::tempdir().unwrap();
     let password = "py-secret-pw";
     let (user_entry, _) = run_tool(&["hash-password", "--user", "py"], password);
+    let (token_entry, token_note) = run_tool(&["new-token", "py-reader"], "");
+    let token = token_note.lines().last().unwrap().trim().to_string();
     let auth_file = dir.path().join("auth.toml");
     std::fs::write(
         &auth_file,
         format!(
-            "{user_entry}\n[[acl]]\nprincipal = \"py\"\npermission = \"write\"\n\
-             subjects = \"auth-orders-*\"\n"
+            "{user_entry}\n{token_entry}\n[[acl]]\nprincipal = \"py\"\npermission = \"write\"\n\
+             subjects = \"auth-orders-*\"\n\n[[acl]]\nprincipal = \"py-reader\"\n\
+             permission = \"read\"\n"
         ),
     )
     .unwrap();
@@ -819,6 +822,7 @@ async fn python_client_with_basic_auth() {
             format!("http://{addr}"),
             "py".to_string(),
             password.to_string(),
+            token,
         ])
         .output()
         .unwrap();

@@ -1,7 +1,9 @@
-"""confluent-kafka-python against a stele-registry with an auth file, over HTTP Basic.
+"""confluent-kafka-python against a stele-registry with an auth file, over HTTP Basic and
+with a static bearer token.
 
-Usage: python3 basic_auth.py URL USER PASSWORD
-The user must have write on `auth-orders-*` and nothing on `auth-payments-*`. Needs the same
+Usage: python3 basic_auth.py URL USER PASSWORD TOKEN
+The user must have write on `auth-orders-*` and nothing on `auth-payments-*`; the token read on
+every subject and nothing more. Needs the same
 `pip install "confluent-kafka[avro,schemaregistry]"` as round_trip.py. Exits non-zero on the
 first mismatch.
 """
@@ -13,7 +15,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerialize
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-URL, USER, PASSWORD = sys.argv[1], sys.argv[2], sys.argv[3]
+URL, USER, PASSWORD, TOKEN = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 
 ORDER = """{"type": "record", "name": "Order", "namespace": "com.acme",
  "fields": [{"name": "id", "type": "long"}]}"""
@@ -56,3 +58,24 @@ wrong = SchemaRegistryClient({"url": URL, "basic.auth.user.info": f"{USER}:not-t
 expect_error(lambda: wrong.get_subjects(), 401, 401, "a wrong password")
 anonymous = SchemaRegistryClient({"url": URL})
 expect_error(lambda: anonymous.get_subjects(), 401, 401, "no credentials")
+
+# The client sends these two headers with every bearer request; the registry ignores them.
+bearer = SchemaRegistryClient(
+    {
+        "url": URL,
+        "bearer.auth.credentials.source": "STATIC_TOKEN",
+        "bearer.auth.token": TOKEN,
+        "bearer.auth.logical.cluster": "lsrc-stele",
+        "bearer.auth.identity.pool.id": "pool-stele",
+    }
+)
+expect(bearer.get_subjects(), ["auth-orders-value"], "subjects with a bearer token")
+expect(
+    AvroDeserializer(bearer)(payload, context), {"id": 42}, "Avro deserializer with a bearer token"
+)
+expect_error(
+    lambda: bearer.register_schema("auth-orders-value", Schema(ORDER, "AVRO")),
+    403,
+    40301,
+    "a read-only token registering",
+)
