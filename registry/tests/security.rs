@@ -771,6 +771,29 @@ async fn a_broken_auth_file_or_half_a_tls_setup_stops_the_binary() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!Path::new(&dir.path().join("registry.db")).exists());
     }
+    // The same file named by the environment variable, and by the TOML configuration.
+    let config = dir.path().join("registry.toml");
+    std::fs::write(
+        &config,
+        format!("auth_file = {:?}\n", auth_file.to_str().unwrap()),
+    )
+    .unwrap();
+    for command in [
+        registry_command().env("STELE_AUTH_FILE", &auth_file),
+        registry_command().arg("--config").arg(&config),
+    ] {
+        let output = command
+            .args(["--data-dir", dir.path().to_str().unwrap()])
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("password_hash is not a PHC string"),
+            "{stderr}"
+        );
+    }
 }
 
 /// The confluent-kafka Python client with `basic.auth.user.info`, and with a static bearer
