@@ -6,9 +6,12 @@
 //! output), 2 for invalid input, IO errors and usage errors (the message goes to stderr).
 //! Every verdict comes from `stele_engine`; nothing here knows a compatibility rule.
 
+mod baseline;
 mod client;
 mod commands;
+mod contracts;
 mod locate;
+mod project;
 mod render;
 
 use std::process::ExitCode;
@@ -43,6 +46,8 @@ enum Command {
     Import(commands::import::Args),
     /// Write a registry's subjects into schema files and a stele.toml.
     Pull(commands::pull::Args),
+    /// Register the subjects of stele.toml whose current file the registry does not hold.
+    Push(commands::push::Args),
 }
 
 /// What a command found, as the exit code reports it.
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Pull(args) => commands::pull::run(&args),
+        Command::Push(args) => commands::push::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

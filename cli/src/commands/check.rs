@@ -17,43 +17,61 @@ use stele_engine::{
 };
 
 use crate::Outcome;
+use crate::baseline::Baseline;
+use crate::baseline::git::Git;
+use crate::contracts::{self, Status};
 use crate::locate;
+use crate::project::{Project, Subject, glob};
 use crate::render::{self, Checked, Location};
 
 /// Arguments of `stele check`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
+  stele check                                   every subject in stele.toml, against its history
+  stele check --against git:origin/main         ... against the files on origin/main
+  stele check --against http://registry:8081    ... against a live registry
+  stele check --against registry --output github
   stele check v1.avsc v2.avsc
   stele check v4.avsc --against v1.avsc v2.avsc v3.avsc -c backward_transitive
   stele check old.proto new.proto --reference shop/common/envelope.proto=common/envelope.proto
-  stele check old.json new.json --compatibility forward --output json
 
-With OLD NEW, OLD is version 1 and NEW version 2. With --against V1 .. VN, V1 is version 1
-and FILE is version N+1. Exit status: 0 compatible, 1 incompatible, 2 invalid input.")]
+With no FILE, stele.toml (in this directory or above; --manifest names another) lists the
+subjects; --against chooses the baseline: git:REF, a registry URL, or `registry` for the URL in
+stele.toml. With OLD NEW, OLD is version 1 and NEW version 2. With --against V1 .. VN, V1 is
+version 1 and FILE is version N+1. Exit status: 0 compatible, 1 incompatible, 2 invalid input.")]
 pub struct Args {
-    /// OLD and NEW schema files, or only the new one when --against gives the history.
-    #[arg(value_name = "FILE", required = true, num_args = 1..=2)]
+    /// OLD and NEW schema files, or only the new one when --against gives the history; none
+    /// to check every subject of stele.toml.
+    #[arg(value_name = "FILE", num_args = 0..=2)]
     files: Vec<PathBuf>,
 
-    /// Earlier versions of the schema, oldest first; FILE is checked as the next version.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
-    against: Vec<PathBuf>,
+    /// What to compare with: with FILE, earlier versions of it, oldest first; without,
+    /// `git:REF`, a registry URL, or `registry` (the URL in stele.toml).
+    #[arg(long, value_name = "BASELINE", num_args = 1..)]
+    against: Vec<String>,
+
+    /// The manifest to read instead of the nearest stele.toml.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+
+    /// Check only the subjects whose names match GLOB (`*` matches any text); repeatable.
+    #[arg(long = "subject", value_name = "GLOB")]
+    subjects: Vec<String>,
+
+    /// Print each subject as it is checked, on stderr.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 
     /// Schema type; by default it comes from the extension (.avsc, .proto, .json).
     #[arg(long = "type", value_name = "TYPE", value_enum)]
     schema_type: Option<SchemaType>,
 
     /// Compatibility level, case-insensitive: none, backward, backward_transitive, forward,
-    /// forward_transitive, full, full_transitive.
-    #[arg(
-        long,
-        short = 'c',
-        value_name = "LEVEL",
-        default_value = "BACKWARD",
-        value_parser = parse_level
-    )]
-    compatibility: Level,
+    /// forward_transitive, full, full_transitive. Default: BACKWARD for files; for stele.toml
+    /// subjects, the registry's level with a registry baseline, else stele.toml's.
+    #[arg(long, short = 'c', value_name = "LEVEL", value_parser = parse_level)]
+    compatibility: Option<Level>,
 
     /// How to print the result.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Output::Text)]
@@ -140,10 +158,14 @@ fn read(path: &Path) -> Result<Input> {
 
 /// Runs the check and prints the result.
 pub fn run(args: &Args) -> Result<Outcome> {
+    if args.files.is_empty() {
+        return run_project(args);
+    }
     // Version numbers follow the files' order: the history oldest first, the new file last.
-    let paths: Vec<&PathBuf> = match (args.files.as_slice(), args.against.is_empty()) {
+    let against: Vec<PathBuf> = args.against.iter().map(PathBuf::from).collect();
+    let paths: Vec<&PathBuf> = match (args.files.as_slice(), against.is_empty()) {
         ([old, new], true) => vec![old, new],
-        ([new], false) => args.against.iter().chain([new]).collect(),
+        ([new], false) => against.iter().chain([new]).collect(),
         ([_], true) => bail!(
             "give two files, OLD and NEW, or one file with --against and its earlier versions"
         ),
@@ -185,7 +207,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let (new, previous) = versioned
         .split_last()
         .expect("there are always at least two files");
-    let report = check(args.compatibility, *new, previous, CheckOptions::default());
+    let level = args.compatibility.unwrap_or(Level::BACKWARD);
+    let report = check(level, *new, previous, CheckOptions::default());
 
     let files: Vec<(i32, &str)> = inputs
         .iter()
@@ -392,4 +415,115 @@ impl Side<'_> {
             line: Some(found.line),
         }
     }
+}
+
+/// `stele check` with no files: every subject of stele.toml against the chosen baseline.
+fn run_project(args: &Args) -> Result<Outcome> {
+    let project = match &args.manifest {
+        Some(path) => Project::load(path)?,
+        None => Project::discover(Path::new("."))?,
+    };
+    let mut baseline = match args.against.as_slice() {
+        [] => Baseline::History,
+        [one] => match one.strip_prefix("git:") {
+            Some(rev) => Baseline::Git(Git::open(&project.dir, rev)?),
+            None => bail!(
+                "--against {one}: without schema files, --against takes git:REF (e.g. \
+                 git:origin/main)"
+            ),
+        },
+        _ => bail!(
+            "without schema files, --against takes one baseline (git:REF); to check files \
+             against earlier files, name the new file first: stele check NEW --against OLD.."
+        ),
+    };
+    let selected: Vec<&Subject> = project
+        .subjects
+        .iter()
+        .filter(|s| !s.ignored)
+        .filter(|s| {
+            args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
+        })
+        .collect();
+    if selected.is_empty() && !args.subjects.is_empty() {
+        bail!(
+            "no subject of {} matches {}",
+            project.manifest,
+            args.subjects.join(", ")
+        );
+    }
+    let mut results = Vec::with_capacity(selected.len());
+    for subject in selected {
+        if args.verbose {
+            eprintln!("checking {} ({})", subject.name, subject.file.shown);
+        }
+        results.push(contracts::check_subject(
+            &project,
+            subject,
+            &mut baseline,
+            args.compatibility,
+        )?);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let written =
+        print_subjects(&mut stdout, &baseline.describe(), &results).and_then(|()| stdout.flush());
+    render::ignore_broken_pipe(written).context("writing the report")?;
+    let invalid = results
+        .iter()
+        .any(|r| matches!(r.status, Status::Invalid { .. }));
+    let failed = results
+        .iter()
+        .any(|r| matches!(r.status, Status::Incompatible | Status::New { fails: true }));
+    if invalid {
+        bail!("some schemas are not valid; see above");
+    }
+    Ok(if failed {
+        Outcome::Incompatible
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Text for people: per subject, what was compared at which level, each finding, the verdict.
+fn print_subjects(
+    out: &mut impl Write,
+    baseline: &str,
+    results: &[contracts::Checked],
+) -> std::io::Result<()> {
+    for result in results {
+        let versions: Vec<String> = result
+            .compared
+            .iter()
+            .map(|(version, label)| format!("{label} (version {version})"))
+            .collect();
+        writeln!(
+            out,
+            "{} at {}: {}",
+            result.subject,
+            result.level,
+            versions.join(", ")
+        )?;
+        for notice in &result.notices {
+            writeln!(out, "  notice: {notice}")?;
+        }
+        for (finding, location) in &result.findings {
+            let line = location.line.map(|l| format!(":{l}")).unwrap_or_default();
+            writeln!(out, "  error[{}]: {}", finding.rule, finding.message)?;
+            writeln!(out, "    --> {}{line}: {}", location.file, finding.path)?;
+        }
+        match &result.status {
+            Status::Compatible => writeln!(out, "  compatible")?,
+            Status::Incompatible => writeln!(out, "  incompatible")?,
+            Status::New { fails } => writeln!(
+                out,
+                "  {}: {baseline} does not have this subject yet",
+                if *fails { "error" } else { "notice" }
+            )?,
+            Status::Invalid { message, location } => {
+                let line = location.line.map(|l| format!(":{l}")).unwrap_or_default();
+                writeln!(out, "  invalid: {}{line}: {message}", location.file)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -4,4 +4,5 @@
 pub mod check;
 pub mod import;
 pub mod pull;
+pub mod push;
 pub mod rules;
