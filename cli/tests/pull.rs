@@ -145,6 +145,10 @@ file = "signup-value/v1.json"
             .contains("message PaymentTaken")
     );
 
+    // The pulled tree is a project: every subject checks against its pulled history.
+    let check = stele(&dir, &["check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+
     // Pulling again does not overwrite the manifest silently.
     let again = stele(
         out.path(),
