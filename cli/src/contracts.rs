@@ -3,60 +3,19 @@
 //!
 //! For each subject it reads the working tree's schema and references, asks the baseline for
 //! the earlier versions the level needs, parses every version with the engine, checks, and
-//! locates each finding in a file. It returns a [`Checked`] value per subject and prints
-//! nothing; rendering and exit codes belong to the command.
+//! locates each finding in a file. It returns the renderers' [`SubjectResult`] per subject and
+//! prints nothing; rendering and exit codes belong to the command.
 
 use anyhow::Result;
 use stele_engine::{
-    CheckOptions, Dependency, Finding, Format, Level, ParseOptions, Schema, Versioned, check,
+    CheckOptions, Dependency, Finding, Format, Level, ParseError, ParseOptions, Schema, Versioned,
+    check,
 };
 
 use crate::baseline::{self, Baseline, Earlier, Known};
 use crate::locate;
 use crate::project::{NewSubject, Project, Subject};
-use crate::render::Location;
-
-/// What happened to one subject.
-#[derive(Debug)]
-pub struct Checked {
-    /// The subject name.
-    pub subject: String,
-    /// Its current file, as shown.
-    pub file: String,
-    /// Its format.
-    pub format: Format,
-    /// The level applied.
-    pub level: Level,
-    /// Every version compared: the earlier ones oldest first, then the new one.
-    pub compared: Vec<(i32, String)>,
-    /// The verdict.
-    pub status: Status,
-    /// Each finding with where it points.
-    pub findings: Vec<(Finding, Location)>,
-    /// Things worth saying that do not fail the check.
-    pub notices: Vec<String>,
-}
-
-/// A subject's verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    /// Compatible with every version the level asks for.
-    Compatible,
-    /// At least one finding.
-    Incompatible,
-    /// The baseline does not know the subject; `fails` when `new-subject = "error"`.
-    New {
-        /// Whether this fails the run.
-        fails: bool,
-    },
-    /// A version does not parse.
-    Invalid {
-        /// The parse error, located.
-        message: String,
-        /// Where.
-        location: Location,
-    },
-}
+use crate::render::{Diagnostic, Location, NEW_SUBJECT, SchemaVersion, Status, SubjectResult};
 
 /// Checks `subject` against `baseline` at `level_override` or its own level.
 pub fn check_subject(
@@ -64,47 +23,64 @@ pub fn check_subject(
     subject: &Subject,
     baseline: &mut Baseline,
     level_override: Option<Level>,
-) -> Result<Checked> {
+) -> Result<SubjectResult> {
+    let file = subject.file.shown.clone();
+    let mut result = SubjectResult::new(&subject.name, &file, subject.format, Status::Compatible);
+    if subject.ignored {
+        result.status = Status::Ignored;
+        result.note = Some(format!("a policy in {} ignores it", project.manifest));
+        return Ok(result);
+    }
     let new_text = baseline::working_text(subject)?;
     let new_deps = baseline::working_dependencies(project, subject)?;
     let mut level = level_override.unwrap_or(subject.level);
     let known = baseline.earlier(project, subject, level)?;
-    let mut checked = Checked {
-        subject: subject.name.clone(),
-        file: subject.file.shown.clone(),
-        format: subject.format,
-        level,
-        compared: Vec::new(),
-        status: Status::Compatible,
-        findings: Vec::new(),
-        notices: Vec::new(),
-    };
     let options = ParseOptions {
         normalize: subject.normalize,
     };
     let new_schema = match Schema::parse(subject.format, &new_text, &new_deps, options) {
         Ok(schema) => schema,
         Err(err) => {
-            checked.status = invalid(subject.format, &subject.file.shown, &new_text, &err);
-            return Ok(checked);
+            invalid(&mut result, &file, &new_text, &err);
+            return Ok(result);
         }
+    };
+    let first = |result: &mut SubjectResult, level: Level| {
+        result.level = Some(level);
+        result.checked = Some(SchemaVersion {
+            version: 1,
+            label: file.clone(),
+        });
     };
     let (versions, baseline_level) = match known {
         // A subject with no `history` in stele.toml is at its first version: nothing to
         // compare, and nothing new to announce.
         Known::New if matches!(baseline, Baseline::History) => {
-            checked.compared.push((1, subject.file.shown.clone()));
-            checked
-                .notices
-                .push("the first version: there is no earlier version to compare".to_string());
-            return Ok(checked);
+            first(&mut result, level);
+            result.note = Some("the first version: there is no earlier version".to_string());
+            return Ok(result);
         }
         Known::New => {
-            checked.status = Status::New {
-                fails: subject.new_subject == NewSubject::Error,
-            };
-            checked.compared.push((1, subject.file.shown.clone()));
-            return Ok(checked);
+            first(&mut result, level);
+            result.status = Status::New;
+            if subject.new_subject == NewSubject::Error {
+                let mut refusal = Diagnostic::invalid_schema(
+                    Location {
+                        file: file.clone(),
+                        line: None,
+                    },
+                    None,
+                    "",
+                    format!(
+                        "subject `{}` is new to {} and stele.toml sets new-subject = \"error\"",
+                        subject.name,
+                        baseline.describe()
+                    ),
+                );
+                refusal.rule = NEW_SUBJECT.to_string();
+                result.diagnostics.push(refusal);
+            }
+            return Ok(result);
         }
         Known::Versions { versions, level } => (versions, level),
     };
@@ -112,13 +88,12 @@ pub fn check_subject(
         && level_override.is_none()
     {
         if applied != subject.level {
-            checked.notices.push(format!(
-                "stele.toml sets {} but the registry applies {applied}; checked at {applied}",
+            result.note = Some(format!(
+                "stele.toml sets {} but the registry applies {applied}",
                 subject.level
             ));
         }
         level = applied;
-        checked.level = applied;
     }
 
     let mut earlier_schemas = Vec::with_capacity(versions.len());
@@ -131,8 +106,8 @@ pub fn check_subject(
         ) {
             Ok(schema) => earlier_schemas.push(schema),
             Err(err) => {
-                checked.status = invalid(subject.format, &earlier.label, &earlier.text, &err);
-                return Ok(checked);
+                invalid(&mut result, &earlier.label, &earlier.text, &err);
+                return Ok(result);
             }
         }
     }
@@ -154,61 +129,67 @@ pub fn check_subject(
         &previous,
         CheckOptions::default(),
     );
-    checked.compared = versions
-        .iter()
-        .map(|v| (v.version, v.label.clone()))
-        .chain([(new_version, subject.file.shown.clone())])
-        .collect();
     let sides = Sides {
         format: subject.format,
         new: Side {
             version: new_version,
-            shown: &subject.file.shown,
+            shown: &file,
             text: &new_text,
             dependencies: &new_deps,
         },
         earlier: &versions,
     };
-    checked.findings = report
-        .findings
-        .into_iter()
-        .map(|finding| {
-            let location = sides.locate(&finding);
-            (finding, location)
-        })
-        .collect();
-    if !checked.findings.is_empty() {
-        checked.status = Status::Incompatible;
-    }
-    Ok(checked)
+    let locations: Vec<Location> = report.findings.iter().map(|f| sides.locate(f)).collect();
+    let label = |version: i32| {
+        if version == new_version {
+            file.clone()
+        } else {
+            versions
+                .iter()
+                .find(|v| v.version == version)
+                .map_or_else(|| format!("version {version}"), |v| v.label.clone())
+        }
+    };
+    let note = result.note.take();
+    let mut result = SubjectResult::from_report(
+        &subject.name,
+        &file,
+        subject.format,
+        &report,
+        label,
+        &locations,
+    );
+    result.note = note;
+    Ok(result)
 }
 
-/// An `Invalid` status for a parse error in `text`, shown as `shown`.
-fn invalid(format: Format, shown: &str, text: &str, err: &stele_engine::ParseError) -> Status {
+/// Marks `result` invalid with the parse error of `text`, shown as `shown`.
+fn invalid(result: &mut SubjectResult, shown: &str, text: &str, err: &ParseError) {
     let line = err.line.or_else(|| {
         err.path
             .as_deref()
-            .and_then(|path| locate::line_of(format, text, &[], path))
+            .and_then(|path| locate::line_of(result.format, text, &[], path))
             .filter(|found| found.exact)
             .map(|found| found.line)
     });
-    let file = match &err.file {
+    let location = match &err.file {
         // The error is inside a referenced schema: name it as the parser did.
-        Some(name) => name.clone(),
-        None => shown.to_string(),
-    };
-    let mut message = String::new();
-    if let Some(path) = err.path.as_deref().filter(|p| !p.is_empty()) {
-        message.push_str(&format!("at {path}: "));
-    }
-    message.push_str(&err.message);
-    Status::Invalid {
-        message,
-        location: Location {
-            file,
-            line: if err.file.is_some() { err.line } else { line },
+        Some(name) => Location {
+            file: name.clone(),
+            line: err.line,
         },
-    }
+        None => Location {
+            file: shown.to_string(),
+            line,
+        },
+    };
+    result.status = Status::Invalid;
+    result.diagnostics.push(Diagnostic::invalid_schema(
+        location,
+        err.column,
+        err.path.clone().unwrap_or_default(),
+        err.message.clone(),
+    ));
 }
 
 /// The texts a subject's findings may point into.

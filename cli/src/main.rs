@@ -42,6 +42,8 @@ enum Command {
     Check(commands::check::Args),
     /// List every compatibility rule with its format, category and purpose.
     Rules(commands::rules::Args),
+    /// Show what changed between two versions of a schema, and whether it is compatible.
+    Diff(commands::diff::Args),
     /// Copy every subject, version, id, config and mode of a registry into Stele.
     Import(commands::import::Args),
     /// Write a registry's subjects into schema files and a stele.toml.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Pull(args) => commands::pull::run(&args),
         Command::Push(args) => commands::push::run(&args),

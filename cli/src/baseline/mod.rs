@@ -13,6 +13,7 @@ use std::fs;
 use anyhow::{Context, Result};
 use stele_engine::{Dependency, Level};
 
+use crate::client::Registry;
 use crate::project::{Project, Subject};
 
 /// One earlier version of a subject.
@@ -49,6 +50,8 @@ pub enum Baseline {
     History,
     /// Files at a git ref.
     Git(git::Git),
+    /// A live registry: its live versions, references and configured level.
+    Registry(Registry),
 }
 
 impl Baseline {
@@ -57,6 +60,7 @@ impl Baseline {
         match self {
             Baseline::History => "the history in stele.toml".to_string(),
             Baseline::Git(git) => format!("git:{} ({})", git.rev, git.short()),
+            Baseline::Registry(registry) => registry.shown().to_string(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Baseline {
         let mut versions = match self {
             Baseline::History => from_history(project, subject)?,
             Baseline::Git(git) => from_git(git, project, subject, level)?,
+            Baseline::Registry(registry) => return from_registry(registry, subject),
         };
         if versions.is_empty() {
             return Ok(Known::New);
@@ -78,6 +83,47 @@ impl Baseline {
             level: None,
         })
     }
+}
+
+/// Every live version the registry holds of the subject, with the level it applies (the
+/// command lets `-c` override it). The engine's check picks the versions the level compares.
+fn from_registry(registry: &Registry, subject: &Subject) -> Result<Known> {
+    let Some(history) = registry.subject_history(&subject.name).with_context(|| {
+        format!(
+            "reading subject `{}` from {}",
+            subject.name,
+            registry.shown()
+        )
+    })?
+    else {
+        return Ok(Known::New);
+    };
+    let mut versions: Vec<Earlier> = Vec::with_capacity(history.versions.len());
+    for version in history.versions {
+        if version.format != subject.format {
+            anyhow::bail!(
+                "subject `{}` holds {} schemas in {} but {} is {}",
+                subject.name,
+                version.format,
+                registry.shown(),
+                subject.file.shown,
+                subject.format
+            );
+        }
+        versions.push(Earlier {
+            version: version.version,
+            label: format!("registry version {} (id {})", version.version, version.id),
+            text: version.schema,
+            dependencies: version.dependencies,
+        });
+    }
+    if versions.is_empty() {
+        return Ok(Known::New);
+    }
+    Ok(Known::Versions {
+        versions,
+        level: Some(history.level),
+    })
 }
 
 /// Reads a subject's current file from the working tree.

@@ -19,10 +19,12 @@ use stele_engine::{
 use crate::Outcome;
 use crate::baseline::Baseline;
 use crate::baseline::git::Git;
-use crate::contracts::{self, Status};
+use crate::client::{Registry, RegistryOptions};
+use crate::contracts;
 use crate::locate;
 use crate::project::{Project, Subject, glob};
-use crate::render::{self, Checked, Location};
+use crate::render::progress::Progress;
+use crate::render::{self, Checked, Command, Location, Output, RuleInfo, Run};
 
 /// Arguments of `stele check`.
 #[derive(Debug, clap::Args)]
@@ -59,9 +61,8 @@ pub struct Args {
     #[arg(long = "subject", value_name = "GLOB")]
     subjects: Vec<String>,
 
-    /// Print each subject as it is checked, on stderr.
-    #[arg(long, short = 'v')]
-    verbose: bool,
+    #[command(flatten)]
+    registry: RegistryOptions,
 
     /// Schema type; by default it comes from the extension (.avsc, .proto, .json).
     #[arg(long = "type", value_name = "TYPE", value_enum)]
@@ -112,13 +113,6 @@ impl From<SchemaType> for Format {
             SchemaType::Json => Format::Json,
         }
     }
-}
-
-/// The `--output` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Text,
-    Json,
 }
 
 /// One `--reference NAME=FILE`.
@@ -230,15 +224,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .collect();
     let checked = Checked {
         report: &report,
+        format,
         files,
         locations,
     };
+    let run = render::Run::from_checked(&checked);
     let mut stdout = std::io::stdout().lock();
-    let written = match args.output {
-        Output::Text => render::text::check(&mut stdout, &checked),
-        Output::Json => render::json::check(&mut stdout, &checked),
-    }
-    .and_then(|()| stdout.flush());
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
     render::ignore_broken_pipe(written).context("writing the report")?;
     Ok(if report.compatible {
         Outcome::Success
@@ -425,22 +418,30 @@ fn run_project(args: &Args) -> Result<Outcome> {
     };
     let mut baseline = match args.against.as_slice() {
         [] => Baseline::History,
-        [one] => match one.strip_prefix("git:") {
-            Some(rev) => Baseline::Git(Git::open(&project.dir, rev)?),
+        [one] if one.starts_with("git:") => Baseline::Git(Git::open(&project.dir, &one[4..])?),
+        [one] if one.starts_with("http://") || one.starts_with("https://") => {
+            Baseline::Registry(Registry::connect(&args.registry.connection(one))?)
+        }
+        [one] if one == "registry" => match &project.registry {
+            Some(url) => Baseline::Registry(Registry::connect(&args.registry.connection(url))?),
             None => bail!(
-                "--against {one}: without schema files, --against takes git:REF (e.g. \
-                 git:origin/main)"
+                "--against registry: {} has no [registry] url; give the URL instead",
+                project.manifest
             ),
         },
+        [one] => bail!(
+            "--against {one}: without schema files, --against takes git:REF (e.g. \
+             git:origin/main), a registry URL, or `registry` for the URL in {}",
+            project.manifest
+        ),
         _ => bail!(
-            "without schema files, --against takes one baseline (git:REF); to check files \
-             against earlier files, name the new file first: stele check NEW --against OLD.."
+            "without schema files, --against takes one baseline; to check files against \
+             earlier files, name the new file first: stele check NEW --against OLD.."
         ),
     };
     let selected: Vec<&Subject> = project
         .subjects
         .iter()
-        .filter(|s| !s.ignored)
         .filter(|s| {
             args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
         })
@@ -452,78 +453,30 @@ fn run_project(args: &Args) -> Result<Outcome> {
             args.subjects.join(", ")
         );
     }
-    let mut results = Vec::with_capacity(selected.len());
+    let mut run = Run::new(Command::Check);
+    run.baseline = Some(baseline.describe());
+    let mut progress = Progress::stderr("checking", selected.len(), args.registry.verbose);
     for subject in selected {
-        if args.verbose {
-            eprintln!("checking {} ({})", subject.name, subject.file.shown);
-        }
-        results.push(contracts::check_subject(
+        progress.start(&subject.name);
+        run.subjects.push(contracts::check_subject(
             &project,
             subject,
             &mut baseline,
             args.compatibility,
         )?);
     }
+    progress.finish();
+    run.rules = RuleInfo::for_engine_rules(&run.subjects);
     let mut stdout = std::io::stdout().lock();
-    let written =
-        print_subjects(&mut stdout, &baseline.describe(), &results).and_then(|()| stdout.flush());
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
     render::ignore_broken_pipe(written).context("writing the report")?;
-    let invalid = results
-        .iter()
-        .any(|r| matches!(r.status, Status::Invalid { .. }));
-    let failed = results
-        .iter()
-        .any(|r| matches!(r.status, Status::Incompatible | Status::New { fails: true }));
-    if invalid {
-        bail!("some schemas are not valid; see above");
+    if run.has_invalid() {
+        bail!("some schemas could not be checked; see above");
     }
-    Ok(if failed {
-        Outcome::Incompatible
-    } else {
+    Ok(if run.passed() {
         Outcome::Success
+    } else {
+        Outcome::Incompatible
     })
-}
-
-/// Text for people: per subject, what was compared at which level, each finding, the verdict.
-fn print_subjects(
-    out: &mut impl Write,
-    baseline: &str,
-    results: &[contracts::Checked],
-) -> std::io::Result<()> {
-    for result in results {
-        let versions: Vec<String> = result
-            .compared
-            .iter()
-            .map(|(version, label)| format!("{label} (version {version})"))
-            .collect();
-        writeln!(
-            out,
-            "{} at {}: {}",
-            result.subject,
-            result.level,
-            versions.join(", ")
-        )?;
-        for notice in &result.notices {
-            writeln!(out, "  notice: {notice}")?;
-        }
-        for (finding, location) in &result.findings {
-            let line = location.line.map(|l| format!(":{l}")).unwrap_or_default();
-            writeln!(out, "  error[{}]: {}", finding.rule, finding.message)?;
-            writeln!(out, "    --> {}{line}: {}", location.file, finding.path)?;
-        }
-        match &result.status {
-            Status::Compatible => writeln!(out, "  compatible")?,
-            Status::Incompatible => writeln!(out, "  incompatible")?,
-            Status::New { fails } => writeln!(
-                out,
-                "  {}: {baseline} does not have this subject yet",
-                if *fails { "error" } else { "notice" }
-            )?,
-            Status::Invalid { message, location } => {
-                let line = location.line.map(|l| format!(":{l}")).unwrap_or_default();
-                writeln!(out, "  invalid: {}{line}: {message}", location.file)?;
-            }
-        }
-    }
-    Ok(())
 }

@@ -24,7 +24,7 @@
 
 mod canonical;
 mod compat;
-mod model;
+pub(crate) mod model;
 
 use serde_json::Value;
 
@@ -56,6 +56,11 @@ impl Parsed {
     /// The referenced schemas this schema was parsed with, dependencies first.
     pub fn dependencies(&self) -> &[Dependency] {
         &self.deps
+    }
+
+    /// The model, for the outline.
+    pub(crate) fn model(&self) -> &Model {
+        &self.model
     }
 
     /// The specification's Parsing Canonical Form, with referenced types inlined and logical

@@ -47,7 +47,7 @@ impl Parsed {
     }
 
     /// The schema's own file in the compiled pool.
-    fn file(&self) -> FileDescriptor {
+    pub(crate) fn file(&self) -> FileDescriptor {
         self.pool
             .get_file_by_name(&self.file)
             .expect("parse keeps the schema's own file in its pool")
