@@ -146,3 +146,25 @@ fn push_needs_a_registry() {
         "error: no registry to push to: pass --registry URL or set [registry] url in stele.toml\n"
     );
 }
+
+#[test]
+fn a_reference_cycle_is_refused_before_anything_is_sent() {
+    // The URL is never contacted: the order is worked out first.
+    let dir = dir_with(&[
+        (
+            "stele.toml",
+            "[project]\nname = \"x\"\n[registry]\nurl = \"http://127.0.0.1:9\"\n\n\
+             [[subjects]]\nsubject = \"a\"\nfile = \"a.avsc\"\nreferences = [{ name = \"B\", subject = \"b\" }]\n\n\
+             [[subjects]]\nsubject = \"b\"\nfile = \"b.avsc\"\nreferences = [{ name = \"A\", subject = \"a\" }]\n",
+        ),
+        ("a.avsc", "\"string\""),
+        ("b.avsc", "\"string\""),
+    ]);
+    let push = stele(dir.path(), &["push", "--dry-run"]);
+    assert_eq!(push.code, 2);
+    assert_eq!(
+        push.stderr,
+        "error: the references form a cycle: a -> b -> a\n"
+    );
+    assert_eq!(push.stdout, "");
+}
