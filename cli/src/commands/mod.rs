@@ -5,4 +5,5 @@ pub mod check;
 pub mod diff;
 pub mod import;
 pub mod pull;
+pub mod push;
 pub mod rules;
