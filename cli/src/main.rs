@@ -50,6 +50,8 @@ enum Command {
     Import(commands::import::Args),
     /// Write a registry's subjects into schema files and a stele.toml.
     Pull(commands::pull::Args),
+    /// Register the subjects of stele.toml whose current file the registry does not hold.
+    Push(commands::push::Args),
 }
 
 /// What a command found, as the exit code reports it.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Pull(args) => commands::pull::run(&args),
+        Command::Push(args) => commands::push::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

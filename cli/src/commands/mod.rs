@@ -6,4 +6,5 @@ pub mod diff;
 pub mod import;
 pub mod lint;
 pub mod pull;
+pub mod push;
 pub mod rules;
