@@ -183,7 +183,16 @@ mod tests {
 
     /// A real registry process from the same target directory (built by the workspace test
     /// run; `cargo build -p stele-registry` makes it for a CLI-only run).
-    struct Process(std::process::Child, String, tempfile::TempDir);
+    /// The child, its URL, and its data directory (kept until the process is gone).
+    struct Process(
+        std::process::Child,
+        String,
+        #[allow(
+            dead_code,
+            reason = "held, not read: the directory must outlive the process"
+        )]
+        tempfile::TempDir,
+    );
 
     impl Drop for Process {
         fn drop(&mut self) {
