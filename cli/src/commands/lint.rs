@@ -497,6 +497,8 @@ fn subject_config(project: &Project, subject: &Subject, shared_type: bool) -> Li
     let mut config = LintConfig {
         personal_data: subject.personal_data.clone(),
         shared_type,
+        // The record stele.toml names is the event when a .proto file declares several.
+        event_type: subject.record.clone(),
         ..LintConfig::default()
     };
     if let Some(max) = project.max_fields {
