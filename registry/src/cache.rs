@@ -20,10 +20,7 @@ use stele_engine::Schema;
 
 use crate::store::{SchemaId, StoredSchema};
 
-/// A schema's key: ids are unique within a context only.
-type Key = (String, SchemaId);
-
-/// Entries kept before the cache starts over.
+/// Entries kept (per map) before the cache starts over.
 const MAX_ENTRIES: usize = 100_000;
 
 /// A stored schema with its `GET /schemas/ids/{id}` answer already serialised.
@@ -35,54 +32,91 @@ pub struct CachedSchema {
     pub by_id_body: Bytes,
 }
 
+/// Entries by context, then by id (ids are unique within a context only). Two levels rather
+/// than a `(String, SchemaId)` key so that a lookup borrows the context name instead of
+/// allocating a key: the by-id read does one lookup per request.
+#[derive(Debug)]
+struct ByContext<T> {
+    contexts: HashMap<Box<str>, HashMap<SchemaId, T>>,
+    len: usize,
+}
+
+impl<T> Default for ByContext<T> {
+    fn default() -> ByContext<T> {
+        ByContext {
+            contexts: HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Clone> ByContext<T> {
+    fn get(&self, context: &str, id: SchemaId) -> Option<T> {
+        self.contexts.get(context)?.get(&id).cloned()
+    }
+
+    fn insert(&mut self, context: &str, id: SchemaId, value: T) {
+        if self.len >= MAX_ENTRIES {
+            self.contexts.clear();
+            self.len = 0;
+        }
+        let ids = match self.contexts.get_mut(context) {
+            Some(ids) => ids,
+            None => self.contexts.entry(context.into()).or_default(),
+        };
+        if ids.insert(id, value).is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, context: &str, id: SchemaId) {
+        if let Some(ids) = self.contexts.get_mut(context)
+            && ids.remove(&id).is_some()
+        {
+            self.len -= 1;
+        }
+    }
+}
+
 /// The cache shared by all requests.
 #[derive(Debug, Default)]
 pub struct SchemaCache {
-    stored: RwLock<HashMap<Key, Arc<CachedSchema>>>,
-    parsed: RwLock<HashMap<Key, Arc<Schema>>>,
+    stored: RwLock<ByContext<Arc<CachedSchema>>>,
+    parsed: RwLock<ByContext<Arc<Schema>>>,
 }
 
 impl SchemaCache {
     /// The cached stored schema, if present.
     pub fn stored(&self, context: &str, id: SchemaId) -> Option<Arc<CachedSchema>> {
-        let map = self
-            .stored
+        self.stored
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&(context.to_string(), id)).cloned()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(context, id)
     }
 
     /// Remembers a stored schema.
     pub fn put_stored(&self, entry: Arc<CachedSchema>) {
-        let mut map = self
-            .stored
+        let (context, id) = (entry.stored.context.clone(), entry.stored.id);
+        self.stored
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert((entry.stored.context.clone(), entry.stored.id), entry);
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(&context, id, entry);
     }
 
     /// The cached parsed schema, if present.
     pub fn parsed(&self, context: &str, id: SchemaId) -> Option<Arc<Schema>> {
-        let map = self
-            .parsed
+        self.parsed
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        map.get(&(context.to_string(), id)).cloned()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(context, id)
     }
 
     /// Remembers a parsed schema.
     pub fn put_parsed(&self, context: &str, id: SchemaId, schema: Arc<Schema>) {
-        let mut map = self
-            .parsed
+        self.parsed
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if map.len() >= MAX_ENTRIES {
-            map.clear();
-        }
-        map.insert((context.to_string(), id), schema);
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(context, id, schema);
     }
 
     /// Forgets an id of `context` after a permanent delete, so it is looked up again.
@@ -90,6 +124,40 @@ impl SchemaCache {
         self.stored
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&(context.to_string(), id));
+            .remove(context, id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_per_context_and_the_bound_starts_over() {
+        let mut map: ByContext<u32> = ByContext::default();
+        map.insert(".", SchemaId(1), 10);
+        map.insert(".ctx", SchemaId(1), 20);
+        map.insert(".", SchemaId(1), 11);
+        assert_eq!(map.get(".", SchemaId(1)), Some(11));
+        assert_eq!(map.get(".ctx", SchemaId(1)), Some(20));
+        assert_eq!(map.get(".other", SchemaId(1)), None);
+        assert_eq!(map.len, 2);
+        map.remove(".ctx", SchemaId(1));
+        map.remove(".ctx", SchemaId(1));
+        assert_eq!(map.get(".ctx", SchemaId(1)), None);
+        assert_eq!(map.len, 1);
+        for id in 0..MAX_ENTRIES {
+            map.insert(
+                ".",
+                SchemaId(i32::try_from(id).expect("the bound fits an i32")),
+                0,
+            );
+        }
+        // Full at the bound: the next insert empties the map first.
+        assert_eq!(map.len, MAX_ENTRIES);
+        map.insert(".ctx", SchemaId(7), 70);
+        assert_eq!(map.len, 1);
+        assert_eq!(map.get(".", SchemaId(5)), None);
+        assert_eq!(map.get(".ctx", SchemaId(7)), Some(70));
     }
 }

@@ -8,7 +8,7 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -272,6 +272,11 @@ pub fn check_subject(subject: &str) -> Result<(), ApiError> {
 /// Drops one trailing slash before routing: the Java client calls
 /// `/compatibility/subjects/{s}/versions/`, and Confluent routes both forms.
 pub async fn strip_trailing_slash(mut request: Request, next: Next) -> Response {
+    strip_slash(&mut request);
+    next.run(request).await
+}
+
+fn strip_slash(request: &mut Request) {
     let path = request.uri().path();
     if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
@@ -284,7 +289,44 @@ pub async fn strip_trailing_slash(mut request: Request, next: Next) -> Response 
             *request.uri_mut() = uri;
         }
     }
-    next.run(request).await
+}
+
+/// Rewrites `/contexts/{ctx}/...` paths ([`crate::contexts::rewrite`]).
+fn rewrite_context(request: &mut Request) {
+    let uri = request.uri();
+    if let Some(rewritten) = crate::contexts::rewrite(uri.path(), uri.query())
+        && let Ok(uri) = rewritten.parse::<Uri>()
+    {
+        *request.uri_mut() = uri;
+    }
+}
+
+/// The Confluent API's request conventions as one middleware, in the order of the separate
+/// ones, outermost first: [`log_request`], [`negotiate`], [`strip_trailing_slash`], then the
+/// `/contexts/{ctx}/...` rewrite. One layer rather than four because each axum `from_fn`
+/// layer clones the service inside it and boxes a future on every request, which showed on
+/// the by-id read (bench/run, docs/performance.md).
+pub async fn conventions(mut request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    // The path as received, for the log line; cloning a `Uri` shares its bytes.
+    let uri = request.uri().clone();
+    let started = std::time::Instant::now();
+    let response = match choose_media_type(request.headers()) {
+        Some(chosen) => {
+            strip_slash(&mut request);
+            rewrite_context(&mut request);
+            let mut response = next.run(request).await;
+            if chosen != MEDIA_TYPE_V1 {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(chosen));
+            }
+            response
+        }
+        None => ApiError::NotAcceptable.into_response(),
+    };
+    log_answer(&method, uri.path(), &response, started);
+    response
 }
 
 /// Answers in the media type the client accepts best (406 when it accepts none of ours).
@@ -347,9 +389,14 @@ fn choose_media_type(headers: &HeaderMap) -> Option<&'static str> {
 /// Logs each request with its status and duration (`debug`; server errors at `warn`).
 pub async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let uri = request.uri().clone();
     let started = std::time::Instant::now();
     let response = next.run(request).await;
+    log_answer(&method, uri.path(), &response, started);
+    response
+}
+
+fn log_answer(method: &Method, path: &str, response: &Response, started: std::time::Instant) {
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     if response.status().is_server_error() {
@@ -357,7 +404,6 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     } else {
         tracing::debug!(%method, %path, status, elapsed_ms, "request");
     }
-    response
 }
 
 /// Jersey's answer for a path nobody routes.

@@ -108,9 +108,9 @@ impl Default for Metrics {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Inventory {
     /// Distinct schema ids that still resolve (used by a live or soft-deleted version).
-    pub schemas: usize,
+    pub schemas: u64,
     /// Subjects with at least one live version.
-    pub subjects: usize,
+    pub subjects: u64,
 }
 
 impl Metrics {

@@ -126,6 +126,25 @@ pub struct NewVersion {
     pub checked_against: Option<Option<Version>>,
 }
 
+/// What the store holds, for `GET /metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Distinct schema ids (per context) that still resolve: used by a live or soft-deleted
+    /// version.
+    pub schemas: u64,
+    /// Subjects with at least one live version.
+    pub subjects: u64,
+}
+
+impl Counts {
+    fn from_row((schemas, subjects): (i64, i64)) -> Counts {
+        Counts {
+            schemas: u64::try_from(schemas).unwrap_or(0),
+            subjects: u64::try_from(subjects).unwrap_or(0),
+        }
+    }
+}
+
 /// Why a write was refused by a uniqueness rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
@@ -200,6 +219,9 @@ pub trait Store: Send + Sync {
 
     /// Every version of every subject, live and soft-deleted, by subject then version.
     async fn all_versions(&self) -> Result<Vec<VersionRow>, StoreError>;
+
+    /// How many schemas and subjects the store holds, counted by the database.
+    async fn counts(&self) -> Result<Counts, StoreError>;
 
     /// The highest schema id ever given out in `context` (0 when none).
     async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError>;

@@ -49,7 +49,7 @@ use tokio::task::JoinHandle;
 use super::register::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
-    ConfigBody, Conflict, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
+    ConfigBody, Conflict, Counts, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version,
     VersionRow,
 };
 use crate::cache::SchemaCache;
@@ -328,6 +328,11 @@ impl Store for PgStore {
         .await
         .map_err(map)?;
         Ok(rows.into_iter().map(|(context,)| context).collect())
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let row = sql::counts().fetch_one(&self.pool).await.map_err(map)?;
+        Ok(Counts::from_row(row))
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError> {

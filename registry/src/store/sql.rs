@@ -200,6 +200,19 @@ where
     sqlx::query_as("SELECT MAX(id) FROM schemas WHERE context = $1").bind(context)
 }
 
+/// What `GET /metrics` reports: distinct schemas (per context) used by any subject version,
+/// live or soft-deleted, and subjects with at least one live version. Both are counted by the
+/// database, one row each, whatever the number of versions.
+pub(super) fn counts<'q, DB: Database>() -> Select<'q, DB, (i64, i64)>
+where
+    (i64, i64): Record<DB>,
+{
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT context, schema_id FROM subject_versions) \
+         AS used), (SELECT COUNT(DISTINCT subject) FROM subject_versions WHERE NOT deleted)",
+    )
+}
+
 /// Inserts `schema` as `id` of `context`.
 pub(super) fn insert_schema<'q, DB: Database>(
     context: &'q str,

@@ -22,7 +22,7 @@ use sqlx::sqlite::{
 use super::register::{self, Dialect};
 use super::sql::{self, VersionRecord};
 use super::{
-    ConfigBody, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version, VersionRow,
+    ConfigBody, Counts, NewVersion, SchemaId, Store, StoreError, StoredSchema, Version, VersionRow,
 };
 
 /// How long a connection waits for another process's write lock before giving up.
@@ -138,6 +138,11 @@ impl Store for SqliteStore {
                 .fetch_all(&self.read)
                 .await?;
         Ok(rows.into_iter().map(|(context,)| context).collect())
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let row = sql::counts().fetch_one(&self.read).await?;
+        Ok(Counts::from_row(row))
     }
 
     async fn max_schema_id(&self, context: &str) -> Result<SchemaId, StoreError> {
