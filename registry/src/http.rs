@@ -61,8 +61,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ConfluentJson<T> {
                     ApiError::BadRequest(rejection.body_text())
                 }
             })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
             return Err(ApiError::MissingBody);
+        };
+        // Every body of the API is an object. serde's derived structs would also take a JSON
+        // array as the fields in order (`["\"int\""]` registering a schema), which no
+        // Confluent server accepts.
+        if *first != b'{' {
+            return Err(ApiError::BadRequest(
+                "The request body must be a JSON object".to_string(),
+            ));
         }
         serde_json::from_slice(&bytes)
             .map(ConfluentJson)
