@@ -23,6 +23,7 @@ pub mod edge;
 pub mod entities;
 pub mod error;
 pub mod http;
+pub mod idle;
 pub mod metrics;
 pub mod registration;
 pub mod routes;

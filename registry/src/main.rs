@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use stele_registry::auth::{Auth, secret};
 use stele_registry::store::Backend;
+use stele_registry::idle::{self, IdleListener};
 use stele_registry::tls::{self, Peer, TlsListener};
 use stele_registry::{AppState, Config, app, edge};
 use tracing_subscriber::EnvFilter;
@@ -192,16 +193,18 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(%address, %database, scheme, "stele-registry listening");
     // Connection info gives authentication failures a remote address to log.
     let service = app(state).into_make_service_with_connect_info::<Peer>();
+    // Quiet connections (a client stalled in its headers) are closed; see idle.rs.
+    let idle = idle::limit_for(settings.request_timeout);
     match tls {
         Some(config) => {
             let listener = TlsListener::new(listener, config).context("starting TLS")?;
-            axum::serve(listener, service)
+            axum::serve(IdleListener::new(listener, idle), service)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("serving")?;
         }
         None => {
-            axum::serve(listener, service)
+            axum::serve(IdleListener::new(listener, idle), service)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .context("serving")?;
