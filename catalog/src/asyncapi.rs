@@ -409,11 +409,12 @@ fn collect_avro_names(
                 ns = full
                     .rsplit_once('.')
                     .map_or(String::new(), |(n, _)| n.to_string());
-                // The definition is written in with its fullname, so it means the same
-                // wherever it lands.
+                // The definition is written in with an explicit namespace, so it means the
+                // same wherever it lands (names themselves may not contain dots).
                 let mut definition = map.clone();
-                definition.insert("name".into(), json!(full));
-                definition.remove("namespace");
+                let (space, short) = full.rsplit_once('.').unwrap_or(("", full.as_str()));
+                definition.insert("name".into(), json!(short));
+                definition.insert("namespace".into(), json!(space));
                 out.entry(full).or_insert(Value::Object(definition));
             }
             for (key, child) in map {
