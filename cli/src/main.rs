@@ -6,8 +6,12 @@
 //! output), 2 for invalid input, IO errors and usage errors (the message goes to stderr).
 //! Every verdict comes from `stele_engine`; nothing here knows a compatibility rule.
 
+mod baseline;
+mod client;
 mod commands;
+mod contracts;
 mod locate;
+mod project;
 mod render;
 
 use std::process::ExitCode;
@@ -38,6 +42,12 @@ enum Command {
     Check(commands::check::Args),
     /// List every compatibility rule with its format, category and purpose.
     Rules(commands::rules::Args),
+    /// Show what changed between two versions of a schema, and whether it is compatible.
+    Diff(commands::diff::Args),
+    /// Copy every subject, version, id, config and mode of a registry into Stele.
+    Import(commands::import::Args),
+    /// Write a registry's subjects into schema files and a stele.toml.
+    Pull(commands::pull::Args),
 }
 
 /// What a command found, as the exit code reports it.
@@ -55,6 +65,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Pull(args) => commands::pull::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

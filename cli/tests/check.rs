@@ -96,26 +96,54 @@ fn incompatible_json() {
         &out,
         1,
         r#"{
-  "compatible": false,
-  "level": "BACKWARD",
-  "version": 2,
-  "compared": [
-    1
-  ],
-  "files": {
-    "1": "v1.avsc",
-    "2": "v2.avsc"
+  "command": "check",
+  "baseline": null,
+  "passed": false,
+  "summary": {
+    "subjects": 1,
+    "compatible": 0,
+    "incompatible": 1,
+    "new": 0,
+    "ignored": 0,
+    "invalid": 0,
+    "clean": 0,
+    "with_findings": 0,
+    "errors": 1,
+    "warnings": 0,
+    "notices": 0
   },
-  "findings": [
+  "subjects": [
     {
-      "rule": "AVRO_FIELD_ADDED_WITHOUT_DEFAULT",
-      "category": "wire",
-      "path": "/fields/channel",
-      "message": "consumers on version 2 cannot read events written with version 1: field `channel` exists in version 2 without a default and is missing from version 1",
-      "reader_version": 2,
-      "writer_version": 1,
+      "subject": "v2.avsc",
       "file": "v2.avsc",
-      "line": 7
+      "format": "AVRO",
+      "status": "incompatible",
+      "level": "BACKWARD",
+      "checked": {
+        "version": 2,
+        "label": "v2.avsc"
+      },
+      "compared": [
+        {
+          "version": 1,
+          "label": "v1.avsc"
+        }
+      ],
+      "note": null,
+      "findings": [
+        {
+          "rule": "AVRO_FIELD_ADDED_WITHOUT_DEFAULT",
+          "severity": "error",
+          "category": "wire",
+          "path": "/fields/channel",
+          "message": "consumers on version 2 cannot read events written with version 1: field `channel` exists in version 2 without a default and is missing from version 1",
+          "reader_version": 2,
+          "writer_version": 1,
+          "file": "v2.avsc",
+          "line": 7,
+          "column": null
+        }
+      ]
     }
   ]
 }
@@ -135,17 +163,43 @@ fn compatible_json() {
         &out,
         0,
         r#"{
-  "compatible": true,
-  "level": "BACKWARD",
-  "version": 2,
-  "compared": [
-    1
-  ],
-  "files": {
-    "1": "v1.avsc",
-    "2": "v2.avsc"
+  "command": "check",
+  "baseline": null,
+  "passed": true,
+  "summary": {
+    "subjects": 1,
+    "compatible": 1,
+    "incompatible": 0,
+    "new": 0,
+    "ignored": 0,
+    "invalid": 0,
+    "clean": 0,
+    "with_findings": 0,
+    "errors": 0,
+    "warnings": 0,
+    "notices": 0
   },
-  "findings": []
+  "subjects": [
+    {
+      "subject": "v2.avsc",
+      "file": "v2.avsc",
+      "format": "AVRO",
+      "status": "compatible",
+      "level": "BACKWARD",
+      "checked": {
+        "version": 2,
+        "label": "v2.avsc"
+      },
+      "compared": [
+        {
+          "version": 1,
+          "label": "v1.avsc"
+        }
+      ],
+      "note": null,
+      "findings": []
+    }
+  ]
 }
 "#,
         "",
@@ -680,7 +734,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(no_command.code, 2, "{no_command:?}");
     let help = stele(dir.path(), &["check", "--help"]);
     assert_eq!(help.code, 0, "{help:?}");
-    assert!(help.stdout.contains("--against <FILE>..."));
+    assert!(help.stdout.contains("--against <BASELINE>..."));
     let version = stele(dir.path(), &["--version"]);
     expect(
         &version,

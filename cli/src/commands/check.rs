@@ -17,43 +17,62 @@ use stele_engine::{
 };
 
 use crate::Outcome;
+use crate::baseline::Baseline;
+use crate::baseline::git::Git;
+use crate::client::{Registry, RegistryOptions};
+use crate::contracts;
 use crate::locate;
-use crate::render::{self, Checked, Location};
+use crate::project::{Project, Subject, glob};
+use crate::render::progress::Progress;
+use crate::render::{self, Checked, Command, Location, Output, RuleInfo, Run};
 
 /// Arguments of `stele check`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
+  stele check                                   every subject in stele.toml, against its history
+  stele check --against git:origin/main         ... against the files on origin/main
+  stele check --against http://registry:8081    ... against a live registry
+  stele check --against registry --output github
   stele check v1.avsc v2.avsc
   stele check v4.avsc --against v1.avsc v2.avsc v3.avsc -c backward_transitive
   stele check old.proto new.proto --reference shop/common/envelope.proto=common/envelope.proto
-  stele check old.json new.json --compatibility forward --output json
 
-With OLD NEW, OLD is version 1 and NEW version 2. With --against V1 .. VN, V1 is version 1
-and FILE is version N+1. Exit status: 0 compatible, 1 incompatible, 2 invalid input.")]
+With no FILE, stele.toml (in this directory or above; --manifest names another) lists the
+subjects; --against chooses the baseline: git:REF, a registry URL, or `registry` for the URL in
+stele.toml. With OLD NEW, OLD is version 1 and NEW version 2. With --against V1 .. VN, V1 is
+version 1 and FILE is version N+1. Exit status: 0 compatible, 1 incompatible, 2 invalid input.")]
 pub struct Args {
-    /// OLD and NEW schema files, or only the new one when --against gives the history.
-    #[arg(value_name = "FILE", required = true, num_args = 1..=2)]
+    /// OLD and NEW schema files, or only the new one when --against gives the history; none
+    /// to check every subject of stele.toml.
+    #[arg(value_name = "FILE", num_args = 0..=2)]
     files: Vec<PathBuf>,
 
-    /// Earlier versions of the schema, oldest first; FILE is checked as the next version.
-    #[arg(long, value_name = "FILE", num_args = 1..)]
-    against: Vec<PathBuf>,
+    /// What to compare with: with FILE, earlier versions of it, oldest first; without,
+    /// `git:REF`, a registry URL, or `registry` (the URL in stele.toml).
+    #[arg(long, value_name = "BASELINE", num_args = 1..)]
+    against: Vec<String>,
+
+    /// The manifest to read instead of the nearest stele.toml.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+
+    /// Check only the subjects whose names match GLOB (`*` matches any text); repeatable.
+    #[arg(long = "subject", value_name = "GLOB")]
+    subjects: Vec<String>,
+
+    #[command(flatten)]
+    registry: RegistryOptions,
 
     /// Schema type; by default it comes from the extension (.avsc, .proto, .json).
     #[arg(long = "type", value_name = "TYPE", value_enum)]
     schema_type: Option<SchemaType>,
 
     /// Compatibility level, case-insensitive: none, backward, backward_transitive, forward,
-    /// forward_transitive, full, full_transitive.
-    #[arg(
-        long,
-        short = 'c',
-        value_name = "LEVEL",
-        default_value = "BACKWARD",
-        value_parser = parse_level
-    )]
-    compatibility: Level,
+    /// forward_transitive, full, full_transitive. Default: BACKWARD for files; for stele.toml
+    /// subjects, the registry's level with a registry baseline, else stele.toml's.
+    #[arg(long, short = 'c', value_name = "LEVEL", value_parser = parse_level)]
+    compatibility: Option<Level>,
 
     /// How to print the result.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Output::Text)]
@@ -96,13 +115,6 @@ impl From<SchemaType> for Format {
     }
 }
 
-/// The `--output` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Output {
-    Text,
-    Json,
-}
-
 /// One `--reference NAME=FILE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ReferenceArg {
@@ -140,10 +152,14 @@ fn read(path: &Path) -> Result<Input> {
 
 /// Runs the check and prints the result.
 pub fn run(args: &Args) -> Result<Outcome> {
+    if args.files.is_empty() {
+        return run_project(args);
+    }
     // Version numbers follow the files' order: the history oldest first, the new file last.
-    let paths: Vec<&PathBuf> = match (args.files.as_slice(), args.against.is_empty()) {
+    let against: Vec<PathBuf> = args.against.iter().map(PathBuf::from).collect();
+    let paths: Vec<&PathBuf> = match (args.files.as_slice(), against.is_empty()) {
         ([old, new], true) => vec![old, new],
-        ([new], false) => args.against.iter().chain([new]).collect(),
+        ([new], false) => against.iter().chain([new]).collect(),
         ([_], true) => bail!(
             "give two files, OLD and NEW, or one file with --against and its earlier versions"
         ),
@@ -185,7 +201,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let (new, previous) = versioned
         .split_last()
         .expect("there are always at least two files");
-    let report = check(args.compatibility, *new, previous, CheckOptions::default());
+    let level = args.compatibility.unwrap_or(Level::BACKWARD);
+    let report = check(level, *new, previous, CheckOptions::default());
 
     let files: Vec<(i32, &str)> = inputs
         .iter()
@@ -207,15 +224,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .collect();
     let checked = Checked {
         report: &report,
+        format,
         files,
         locations,
     };
+    let run = render::Run::from_checked(&checked);
     let mut stdout = std::io::stdout().lock();
-    let written = match args.output {
-        Output::Text => render::text::check(&mut stdout, &checked),
-        Output::Json => render::json::check(&mut stdout, &checked),
-    }
-    .and_then(|()| stdout.flush());
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
     render::ignore_broken_pipe(written).context("writing the report")?;
     Ok(if report.compatible {
         Outcome::Success
@@ -392,4 +408,75 @@ impl Side<'_> {
             line: Some(found.line),
         }
     }
+}
+
+/// `stele check` with no files: every subject of stele.toml against the chosen baseline.
+fn run_project(args: &Args) -> Result<Outcome> {
+    let project = match &args.manifest {
+        Some(path) => Project::load(path)?,
+        None => Project::discover(Path::new("."))?,
+    };
+    let mut baseline = match args.against.as_slice() {
+        [] => Baseline::History,
+        [one] if one.starts_with("git:") => Baseline::Git(Git::open(&project.dir, &one[4..])?),
+        [one] if one.starts_with("http://") || one.starts_with("https://") => {
+            Baseline::Registry(Registry::connect(&args.registry.connection(one))?)
+        }
+        [one] if one == "registry" => match &project.registry {
+            Some(url) => Baseline::Registry(Registry::connect(&args.registry.connection(url))?),
+            None => bail!(
+                "--against registry: {} has no [registry] url; give the URL instead",
+                project.manifest
+            ),
+        },
+        [one] => bail!(
+            "--against {one}: without schema files, --against takes git:REF (e.g. \
+             git:origin/main), a registry URL, or `registry` for the URL in {}",
+            project.manifest
+        ),
+        _ => bail!(
+            "without schema files, --against takes one baseline; to check files against \
+             earlier files, name the new file first: stele check NEW --against OLD.."
+        ),
+    };
+    let selected: Vec<&Subject> = project
+        .subjects
+        .iter()
+        .filter(|s| {
+            args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
+        })
+        .collect();
+    if selected.is_empty() && !args.subjects.is_empty() {
+        bail!(
+            "no subject of {} matches {}",
+            project.manifest,
+            args.subjects.join(", ")
+        );
+    }
+    let mut run = Run::new(Command::Check);
+    run.baseline = Some(baseline.describe());
+    let mut progress = Progress::stderr("checking", selected.len(), args.registry.verbose);
+    for subject in selected {
+        progress.start(&subject.name);
+        run.subjects.push(contracts::check_subject(
+            &project,
+            subject,
+            &mut baseline,
+            args.compatibility,
+        )?);
+    }
+    progress.finish();
+    run.rules = RuleInfo::for_engine_rules(&run.subjects);
+    let mut stdout = std::io::stdout().lock();
+    let written = render::render(&mut stdout, args.output, &run, &render::Settings::detect())
+        .and_then(|()| stdout.flush());
+    render::ignore_broken_pipe(written).context("writing the report")?;
+    if run.has_invalid() {
+        bail!("some schemas could not be checked; see above");
+    }
+    Ok(if run.passed() {
+        Outcome::Success
+    } else {
+        Outcome::Incompatible
+    })
 }

@@ -2,4 +2,7 @@
 //! to a renderer; none of them decides a verdict.
 
 pub mod check;
+pub mod diff;
+pub mod import;
+pub mod pull;
 pub mod rules;
