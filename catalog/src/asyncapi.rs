@@ -60,6 +60,13 @@ pub fn document(catalog: &Catalog) -> Value {
         }
     }
 
+    // Record keys by topic, found once (a lookup per channel would be quadratic).
+    let mut keys_by_topic: HashMap<&str, Vec<&Event>> = HashMap::new();
+    for event in catalog.events.iter().filter(|e| e.key) {
+        if let Some(topic) = event.topic.as_deref() {
+            keys_by_topic.entry(topic).or_default().push(event);
+        }
+    }
     for (topic, (channel_id, message_ids)) in &topic_channels {
         let mut channel_messages = Map::new();
         for id in message_ids {
@@ -71,12 +78,7 @@ pub fn document(catalog: &Catalog) -> Value {
         let mut channel = Map::new();
         channel.insert("address".into(), json!(topic));
         channel.insert("messages".into(), Value::Object(channel_messages));
-        let keys: Vec<&Event> = catalog
-            .events
-            .iter()
-            .filter(|e| e.key && e.topic.as_deref() == Some(*topic))
-            .collect();
-        if !keys.is_empty() {
+        if let Some(keys) = keys_by_topic.get(topic) {
             let names: Vec<String> = keys.iter().map(|k| format!("`{}`", k.subject)).collect();
             channel.insert(
                 "description".into(),
