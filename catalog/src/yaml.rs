@@ -133,3 +133,38 @@ fn printable(c: char) -> bool {
 fn push_indent(indent: usize, out: &mut String) {
     out.push_str(&" ".repeat(indent));
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::to_yaml;
+
+    #[test]
+    fn strings_are_quoted_and_nesting_is_block_style() {
+        let value = json!({"a": {"b": ["yes", 1, null, true]}, "empty": {}, "list": []});
+        assert_eq!(
+            to_yaml(&value),
+            "\"a\":\n  \"b\":\n    - \"yes\"\n    - 1\n    - null\n    - true\n\"empty\": {}\n\"list\": []\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_text_is_a_literal_block_with_the_right_chomping() {
+        let value = json!({"k": "line one\n  indented\n", "s": "a\nb", "t": "x\n\n"});
+        assert_eq!(
+            to_yaml(&value),
+            "\"k\": |\n  line one\n    indented\n\"s\": |-\n  a\n  b\n\"t\": |+\n  x\n\n"
+        );
+    }
+
+    #[test]
+    fn text_a_block_would_change_stays_quoted_and_escaped() {
+        // A leading space, a tab, a line of only spaces and a byte order mark.
+        let value = json!([" lead\nx", "a\tb\nc", "a\n  \nb", "\u{feff}x"]);
+        assert_eq!(
+            to_yaml(&value),
+            "- \" lead\\nx\"\n- \"a\\tb\\nc\"\n- \"a\\n  \\nb\"\n- \"\\ufeffx\"\n"
+        );
+    }
+}

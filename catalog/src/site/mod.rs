@@ -253,3 +253,30 @@ pub(crate) fn facet_values<'b>(values: impl Iterator<Item = &'b str>) -> Vec<(&'
     }
     counts.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::unique_slug;
+
+    #[test]
+    fn slugs_are_safe_file_names_and_unique_ignoring_case() {
+        let mut taken = HashSet::new();
+        assert_eq!(
+            unique_slug("shop/common/money.proto", &mut taken),
+            "shop_common_money.proto"
+        );
+        assert_eq!(unique_slug("../etc/passwd", &mut taken), "_.._etc_passwd");
+        assert_eq!(unique_slug("", &mut taken), "_");
+        assert_eq!(unique_slug("Orders", &mut taken), "Orders");
+        assert_eq!(unique_slug("orders", &mut taken), "orders-2");
+        assert_eq!(unique_slug("orders", &mut taken), "orders-3");
+        let long = "x".repeat(500);
+        assert_eq!(unique_slug(&long, &mut taken).len(), 80);
+        assert_eq!(
+            unique_slug(&long, &mut taken),
+            format!("{}-2", "x".repeat(80))
+        );
+    }
+}
