@@ -40,6 +40,8 @@ struct Cli {
 enum Command {
     /// Check that a new schema version is compatible with earlier ones.
     Check(commands::check::Args),
+    /// Lint event contracts: naming, envelope, personal data, documentation, size.
+    Lint(commands::lint::Args),
     /// List every compatibility rule with its format, category and purpose.
     Rules(commands::rules::Args),
     /// Show what changed between two versions of a schema, and whether it is compatible.
@@ -50,6 +52,8 @@ enum Command {
     Import(commands::import::Args),
     /// Write a registry's subjects into schema files and a stele.toml.
     Pull(commands::pull::Args),
+    /// Register the subjects of stele.toml whose current file the registry does not hold.
+    Push(commands::push::Args),
 }
 
 /// What a command found, as the exit code reports it.
@@ -66,11 +70,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Catalog(args) => commands::catalog::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Pull(args) => commands::pull::run(&args),
+        Command::Push(args) => commands::push::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -145,6 +145,10 @@ file = "signup-value/v1.json"
             .contains("message PaymentTaken")
     );
 
+    // The pulled tree is a project: every subject checks against its pulled history.
+    let check = stele(&dir, &["check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+
     // Pulling again does not overwrite the manifest silently.
     let again = stele(
         out.path(),
@@ -208,4 +212,99 @@ fn a_subject_glob_pulls_the_subjects_it_references_too() {
             registry.url
         )
     );
+}
+
+/// Accepts one connection on a loopback port, records the request head and answers 401 with
+/// a Confluent error body. Answers the URL and a handle yielding the recorded head.
+fn refusing_server() -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("read") == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let body = r#"{"error_code":401,"message":"Unauthorized"}"#;
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("answer");
+        head
+    });
+    (url, handle)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[test]
+fn credentials_are_sent_but_never_printed() {
+    let out = tempfile::TempDir::new().expect("temp dir");
+
+    // user:password in the URL becomes basic auth; errors show the URL as ***@.
+    let (url, server) = refusing_server();
+    let with_secret = url.replacen("http://", "http://alice:s3cr%40t@", 1);
+    let run = stele(
+        out.path(),
+        &["pull", "--registry", &with_secret, "--out", "x"],
+    );
+    let head = server.join().expect("server");
+    assert_eq!(
+        header(&head, "authorization"),
+        Some("Basic YWxpY2U6czNjckB0")
+    );
+    assert_eq!(
+        header(&head, "accept"),
+        Some("application/vnd.schemaregistry.v1+json")
+    );
+    assert_eq!(run.code, 2);
+    let shown = url.replacen("http://", "http://***@", 1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: GET {shown}/subjects: Unauthorized (HTTP 401, error code 401); the registry \
+             wants credentials: give --user with the password in STELE_REGISTRY_PASSWORD, or a \
+             token in STELE_REGISTRY_TOKEN\n"
+        )
+    );
+
+    // A bearer token from the environment, named by --token-env; --verbose logs redacted.
+    let (url, server) = refusing_server();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stele"))
+        .args([
+            "pull",
+            "--registry",
+            &url,
+            "--out",
+            "x",
+            "--token-env",
+            "MY_SR_TOKEN",
+            "-v",
+        ])
+        .env("MY_SR_TOKEN", "tok-123")
+        .current_dir(out.path())
+        .output()
+        .expect("runs");
+    let head = server.join().expect("server");
+    assert_eq!(header(&head, "authorization"), Some("Bearer tok-123"));
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    assert!(
+        stderr.starts_with(&format!("> GET {url}/subjects\n< 401 GET {url}/subjects\n")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("tok-123"), "{stderr}");
 }

@@ -13,6 +13,7 @@
 pub mod finding;
 pub mod format;
 pub mod level;
+pub mod lint;
 pub mod outline;
 pub mod references;
 pub mod rules;

@@ -114,6 +114,16 @@ pub enum ApiError {
     /// 415 for a request body media type we do not read.
     #[error("HTTP 415 Unsupported Media Type")]
     UnsupportedMediaType,
+    /// 401 with Confluent's body `{"error_code":401,"message":"Unauthorized"}`: auth is on and
+    /// the request has no valid credentials. Answered with a `WWW-Authenticate` challenge.
+    #[error("Unauthorized")]
+    Unauthorized,
+    /// 40301: the principal's ACL does not grant the operation (Confluent's RBAC wording).
+    #[error("{0}")]
+    Forbidden(String),
+    /// 50002: the request took longer than `--request-timeout` (Confluent's operation timeout).
+    #[error("Request timed out")]
+    Timeout,
     /// 50001: the store failed; logged in full, answered generically.
     #[error("Error in the backend data store")]
     Store(#[source] StoreError),
@@ -159,6 +169,9 @@ impl ApiError {
             E::NotAcceptable => (StatusCode::NOT_ACCEPTABLE, 406),
             E::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, 413),
             E::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, 415),
+            E::Unauthorized => (StatusCode::UNAUTHORIZED, 401),
+            E::Forbidden(_) => (StatusCode::FORBIDDEN, 40301),
+            E::Timeout => (StatusCode::INTERNAL_SERVER_ERROR, 50002),
             E::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50001),
             E::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, 50001),
             E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 500),
@@ -202,6 +215,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(MEDIA_TYPE_V1),
         );
+        if matches!(self, ApiError::Unauthorized) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"stele-registry\""),
+            );
+        }
         response
     }
 }

@@ -10,12 +10,16 @@
 //! trailing slashes); [`metrics::track`] wraps both, so every request is counted.
 //!
 //! Contexts (`:.ctx:subject`, per-context ids, `/contexts/{ctx}/...` paths) are described in
-//! [`contexts`]. Not yet here: schema tags, guids,
-//! associations, the `compatibilityPolicy` and `compatibilityGroup` settings, authentication.
+//! [`contexts`]. Security (optional authentication and ACLs, TLS, timeouts, CORS) is in
+//! [`auth`], [`tls`] and [`edge`]; with all of it off, the stack is the same as without it.
+//! Not yet here: schema tags, guids, associations, the `compatibilityPolicy` and
+//! `compatibilityGroup` settings.
 
+pub mod auth;
 pub mod cache;
 pub mod contexts;
 pub mod deletion;
+pub mod edge;
 pub mod entities;
 pub mod error;
 pub mod http;
@@ -24,17 +28,25 @@ pub mod registration;
 pub mod routes;
 pub mod scopes;
 pub mod store;
+pub mod tls;
 
+use std::fmt::Write;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::body::{Body, to_bytes};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::middleware;
+use axum::response::Response;
 use axum::routing::get;
 use stele_engine::Level;
+use tower_http::cors::CorsLayer;
 
+use crate::auth::Auth;
 use crate::cache::SchemaCache;
 use crate::entities::SchemaTypeField;
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -47,7 +59,16 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Whether Avro answers carry `schemaType` (8.x shape) or omit it (7.x shape).
     pub schema_type_field: SchemaTypeField,
+    /// Users, tokens and ACLs; `None` serves everyone everything (the default).
+    pub auth: Option<Arc<Auth>>,
+    /// Longest a request may take, body included; zero for no limit.
+    pub request_timeout: Duration,
+    /// CORS for browsers; `None` sends no CORS headers (the default).
+    pub cors: Option<CorsLayer>,
 }
+
+/// Default of [`Config::request_timeout`].
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for Config {
     fn default() -> Config {
@@ -55,6 +76,9 @@ impl Default for Config {
             default_compatibility: Level::BACKWARD,
             max_body_bytes: 16 * 1024 * 1024,
             schema_type_field: SchemaTypeField::OmitAvro,
+            auth: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            cors: None,
         }
     }
 }
@@ -85,10 +109,23 @@ impl AppState {
 }
 
 /// The whole API.
+///
+/// With auth on, [`auth::authenticate`] runs before routing on every Confluent route (so a
+/// 401 comes before a 404 or a 406), and [`auth::policy::authorize`] after routing, where the
+/// route template and subject are known. `/health` and `/metrics` stay open to probes and
+/// scrapers: they reveal counts, never schemas or subject names.
 pub fn app(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     let recorder = Arc::clone(&state.metrics);
-    let routes = routes::router()
+    let config = Arc::clone(&state.config);
+    let mut routes = routes::router();
+    if config.auth.is_some() {
+        routes = routes.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::policy::authorize,
+        ));
+    }
+    let routes = routes
         .fallback(http::unknown_path)
         .method_not_allowed_fallback(http::method_not_allowed)
         .layer(middleware::from_fn(metrics::tag_route))
@@ -96,16 +133,54 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     // Trailing slashes are stripped and `/contexts/{ctx}/...` paths rewritten before routing,
     // so the rewrites wrap the routed service (the outer layer runs first).
-    let confluent = Router::new()
+    let mut confluent = Router::new()
         .fallback_service(routes)
         .layer(middleware::from_fn(contexts::rewrite_context_path))
         .layer(middleware::from_fn(http::strip_trailing_slash))
-        .layer(middleware::from_fn(http::negotiate))
-        .layer(middleware::from_fn(http::log_request));
-    Router::new()
-        .route("/metrics", get(routes::metrics::render))
+        .layer(middleware::from_fn(http::negotiate));
+    if let Some(auth) = &config.auth {
+        confluent = confluent.layer(middleware::from_fn_with_state(
+            Arc::clone(auth),
+            auth::authenticate,
+        ));
+    }
+    let confluent = confluent.layer(middleware::from_fn(http::log_request));
+    let mut app = Router::new()
+        .route("/metrics", get(metrics_with_auth))
         .route("/health", get(routes::root::health))
         .with_state(state)
-        .fallback_service(confluent)
-        .layer(middleware::from_fn_with_state(recorder, metrics::track))
+        .fallback_service(confluent);
+    if !config.request_timeout.is_zero() {
+        app = app.layer(middleware::from_fn_with_state(
+            config.request_timeout,
+            edge::limit_time,
+        ));
+    }
+    // Outside the timeout, so timed-out requests are counted too.
+    let mut app = app.layer(middleware::from_fn_with_state(recorder, metrics::track));
+    // Outermost, so that preflight requests (which carry no credentials) are answered before
+    // authentication.
+    if let Some(cors) = &config.cors {
+        app = app.layer(cors.clone());
+    }
+    app
+}
+
+/// `GET /metrics`: the registry's metrics plus `stele_auth_failures_total`.
+async fn metrics_with_auth(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let failures = state.config.auth.as_ref().map_or(0, |auth| auth.failures());
+    let response = routes::metrics::render(State(state)).await?;
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let bytes = to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the metrics text: {e}")))?;
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    let name = "stele_auth_failures_total";
+    let _ = write!(
+        text,
+        "# HELP {name} Requests refused with 401 for wrong or malformed credentials.\n\
+         # TYPE {name} counter\n{name} {failures}\n"
+    );
+    Ok(Response::from_parts(parts, Body::from(text)))
 }

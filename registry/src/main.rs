@@ -1,33 +1,89 @@
 //! `stele-registry`: resolves its settings (flags, `STELE_*` environment variables, an
-//! optional TOML file; see `settings.rs`), starts the logs, opens the store named by the
-//! database URL, runs its migrations, and serves the API until SIGTERM or ctrl-c, finishing
-//! requests in flight. Every startup failure exits with code 2.
+//! optional TOML file; see `settings.rs`), starts the logs, loads the auth file and the TLS
+//! certificate if configured, opens the store named by the database URL, runs its migrations,
+//! and serves the API (over TLS when configured) until SIGTERM or ctrl-c, finishing requests
+//! in flight. Every startup failure exits with code 2. The `hash-password` and `new-token`
+//! subcommands print auth file entries and exit.
 
 mod settings;
 
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use anyhow::Context;
+use stele_registry::auth::{Auth, secret};
 use stele_registry::store::Backend;
-use stele_registry::{AppState, Config, app};
+use stele_registry::tls::{self, Peer, TlsListener};
+use stele_registry::{AppState, Config, app, edge};
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::{LogFormat, Settings, Storage};
+use crate::settings::{Invocation, LogFormat, Settings, Storage, Tool};
 
 #[tokio::main]
 async fn main() {
     let settings = match Settings::load() {
-        Ok(settings) => settings,
+        Ok(Invocation::Serve(settings)) => settings,
+        Ok(Invocation::Tool(tool)) => {
+            if let Err(error) = run_tool(&tool) {
+                eprintln!("error: {error:#}");
+                std::process::exit(2);
+            }
+            return;
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::exit(2);
         }
     };
     start_logs(settings.log_format);
-    if let Err(error) = run(settings).await {
+    if let Err(error) = run(*settings).await {
         eprintln!("error: {error:#}");
         std::process::exit(2);
     }
+}
+
+/// `hash-password` and `new-token`.
+fn run_tool(tool: &Tool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match tool {
+        Tool::HashPassword { user } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                anyhow::bail!("no password on standard input");
+            }
+            let hash = secret::hash_password(password)?;
+            match user {
+                Some(name) => writeln!(
+                    out,
+                    "[[users]]\nname = {}\npassword_hash = \"{hash}\"",
+                    toml_string(name)
+                )?,
+                None => writeln!(out, "{hash}")?,
+            }
+        }
+        Tool::NewToken { name } => {
+            let token = secret::new_token()?;
+            let digest = secret::hex(&secret::sha256(&[token.as_bytes()]));
+            writeln!(
+                out,
+                "[[tokens]]\nname = {}\nsha256 = \"{digest}\"",
+                toml_string(name)
+            )?;
+            eprintln!("token for {name} (shown once; the auth file keeps only its SHA-256):");
+            eprintln!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
 }
 
 /// Logs to stdout in `format`, filtered by `STELE_LOG` (default `info`).
@@ -82,11 +138,46 @@ fn redacted(url: &str) -> String {
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {
+    let auth = match &settings.auth_file {
+        Some(path) => {
+            let auth = Auth::load(path)?;
+            tracing::info!(file = %path.display(), ?auth, "authentication on");
+            Some(Arc::new(auth))
+        }
+        None => None,
+    };
+    if auth.is_none() && !settings.listen.ip().is_loopback() {
+        if !settings.allow_anonymous {
+            anyhow::bail!(
+                "refusing to serve {} without authentication: give --auth-file, or \
+                 --allow-anonymous to let anyone who can reach it read and change every schema",
+                settings.listen
+            );
+        }
+        tracing::warn!(
+            listen = %settings.listen,
+            "serving without authentication on a non-loopback address (--allow-anonymous)"
+        );
+    }
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        (None, None) => None,
+        (Some(_), None) => anyhow::bail!("--tls-cert needs --tls-key"),
+        (None, Some(_)) => anyhow::bail!("--tls-key needs --tls-cert"),
+    };
+    let cors = if settings.cors_origins.is_empty() {
+        None
+    } else {
+        Some(edge::cors(&settings.cors_origins).map_err(anyhow::Error::msg)?)
+    };
     let (store, database) = open_store(&settings.storage).await?;
     let config = Config {
         default_compatibility: settings.default_compatibility,
         max_body_bytes: settings.max_body_bytes,
         schema_type_field: settings.schema_type_field,
+        auth,
+        request_timeout: settings.request_timeout,
+        cors,
     };
     let state = AppState::new(store.store(), config);
     store
@@ -97,11 +188,25 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    tracing::info!(%address, %database, "stele-registry listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%address, %database, scheme, "stele-registry listening");
+    // Connection info gives authentication failures a remote address to log.
+    let service = app(state).into_make_service_with_connect_info::<Peer>();
+    match tls {
+        Some(config) => {
+            let listener = TlsListener::new(listener, config).context("starting TLS")?;
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("serving")?;
+        }
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("serving")?;
+        }
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

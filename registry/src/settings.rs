@@ -8,11 +8,15 @@
 //! the first layer that has it. Clap is given no defaults, so that a default can never hide a
 //! value from the file.
 //!
+//! The two helper subcommands, `hash-password` and `new-token`, make entries for the auth file
+//! and read no settings.
+//!
 //! Left out: searching default locations for a file (only an explicit `--config` is read),
 //! reloading on change, and the log filter, which stays in `STELE_LOG` (a `tracing` filter).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::builder::BoolishValueParser;
@@ -20,6 +24,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use serde::{Deserialize, Deserializer};
 use stele_engine::Level;
+use stele_registry::edge::parse_duration;
 use stele_registry::entities::SchemaTypeField;
 
 /// Built-in defaults, used where no flag, variable or file key gives a value.
@@ -32,7 +37,7 @@ const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Each setting comes from its flag, else its environment variable, else its key in the
 /// `--config` file, else its default.
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// TOML file with settings (keys: the flag names with `_` for `-`, e.g.
     /// `max_body_bytes = 1048576`); unknown keys are an error. Flags and environment variables
@@ -41,6 +46,35 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub given: Layer,
+    #[command(subcommand)]
+    pub command: Option<Tool>,
+}
+
+/// Helpers for the auth file; without one, the registry serves.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum Tool {
+    /// Reads a password from standard input (its first line) and prints its argon2id hash
+    /// for `password_hash` in the auth file.
+    HashPassword {
+        /// Print a whole `[[users]]` entry for this user name instead of the bare hash.
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// Makes a random bearer token: prints the `[[tokens]]` entry (holding only the token's
+    /// SHA-256) on standard output and the token itself, once, on standard error.
+    NewToken {
+        /// The token's principal name, as ACL entries refer to it.
+        name: String,
+    },
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Serve the registry.
+    Serve(Box<Settings>),
+    /// Run a helper.
+    Tool(Tool),
 }
 
 /// Every setting as one source gives it; `None` where the source is silent.
@@ -88,6 +122,45 @@ pub struct Layer {
         value_parser = BoolishValueParser::new(),
     )]
     pub always_include_schema_type: Option<bool>,
+    /// Auth file (TOML: users, tokens, ACLs; see the README's Security section). Without one
+    /// there is no authentication. File key `auth_file`; default unset.
+    #[arg(long, env = "STELE_AUTH_FILE", value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+    /// Serve without an auth file on an address other than loopback, where the registry
+    /// otherwise refuses to start. The flag alone means true. File key `allow_anonymous`;
+    /// default false.
+    #[arg(
+        long,
+        env = "STELE_ALLOW_ANONYMOUS",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub allow_anonymous: Option<bool>,
+    /// PEM certificate chain to serve HTTPS with (needs `--tls-key`). File key `tls_cert`;
+    /// default unset (plain HTTP).
+    #[arg(long, env = "STELE_TLS_CERT", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`. File key `tls_key`; default unset.
+    #[arg(long, env = "STELE_TLS_KEY", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Longest a request may take, body included (`30s`, `500ms`, `2m`; `0` for no limit);
+    /// past it the answer is 500 with error code 50002. File key `request_timeout`; default
+    /// 30s.
+    #[arg(long, env = "STELE_REQUEST_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    #[serde(default, deserialize_with = "duration")]
+    pub request_timeout: Option<Duration>,
+    /// Origin allowed to call the API from a browser (repeat the flag, or separate with commas
+    /// in the variable; `*` for any). File key `cors_origin` (a list); default none: no CORS
+    /// headers.
+    #[arg(
+        long,
+        env = "STELE_CORS_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub cors_origin: Option<Vec<String>>,
 }
 
 /// How log lines are written to stdout.
@@ -125,20 +198,39 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Whether Avro answers carry `schemaType`.
     pub schema_type_field: SchemaTypeField,
+    /// The auth file, if any.
+    pub auth_file: Option<PathBuf>,
+    /// Whether to serve anonymously on a non-loopback address.
+    pub allow_anonymous: bool,
+    /// The TLS certificate chain, if serving HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key.
+    pub tls_key: Option<PathBuf>,
+    /// Longest a request may take; zero for no limit.
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty for no CORS.
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
     /// Reads the command line, the environment and the file it names.
-    pub fn load() -> anyhow::Result<Settings> {
+    pub fn load() -> anyhow::Result<Invocation> {
         // `get_matches` prints usage errors and `--help` itself and exits (2 for errors).
         let matches = Cli::command().get_matches();
         let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+        if let Some(tool) = cli.command {
+            return Ok(Invocation::Tool(tool));
+        }
         let (flags, environment) = split_by_source(cli.given, &matches);
         let file = match &cli.config {
             Some(path) => Layer::from_file(path)?,
             None => Layer::default(),
         };
-        Ok(Settings::resolve(&[flags, environment, file]))
+        Ok(Invocation::Serve(Box::new(Settings::resolve(&[
+            flags,
+            environment,
+            file,
+        ]))))
     }
 
     /// Each setting from the first layer (highest precedence first) that has it, else its
@@ -172,6 +264,13 @@ impl Settings {
             } else {
                 SchemaTypeField::OmitAvro
             },
+            auth_file: first(layers, |l| &l.auth_file),
+            allow_anonymous: first(layers, |l| &l.allow_anonymous).unwrap_or(false),
+            tls_cert: first(layers, |l| &l.tls_cert),
+            tls_key: first(layers, |l| &l.tls_key),
+            request_timeout: first(layers, |l| &l.request_timeout)
+                .unwrap_or(stele_registry::DEFAULT_REQUEST_TIMEOUT),
+            cors_origins: first(layers, |l| &l.cors_origin).unwrap_or_default(),
         }
     }
 }
@@ -220,12 +319,34 @@ fn split_by_source(given: Layer, matches: &ArgMatches) -> (Layer, Layer) {
         max_body_bytes,
         log_format,
         always_include_schema_type,
+        auth_file,
+        allow_anonymous,
+        tls_cert,
+        tls_key,
+        request_timeout,
+        cors_origin,
     );
     (flags, environment)
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {
     text.parse()
+}
+
+/// `request_timeout` in the file: a duration string (`"30s"`) or a number of seconds.
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Seconds(u64),
+        Text(String),
+    }
+    match Given::deserialize(deserializer)? {
+        Given::Seconds(seconds) => Ok(Some(Duration::from_secs(seconds))),
+        Given::Text(text) => parse_duration(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 /// `default_compatibility` in the file: a level name, any case.
@@ -259,6 +380,12 @@ mod tests {
                 max_body_bytes: 16 * 1024 * 1024,
                 log_format: LogFormat::Text,
                 schema_type_field: SchemaTypeField::OmitAvro,
+                auth_file: None,
+                allow_anonymous: false,
+                tls_cert: None,
+                tls_key: None,
+                request_timeout: Duration::from_secs(30),
+                cors_origins: Vec::new(),
             }
         );
     }
@@ -291,6 +418,60 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Json);
         assert_eq!(settings.default_compatibility, Level::FULL_TRANSITIVE);
         assert_eq!(settings.schema_type_field, SchemaTypeField::Always);
+    }
+
+    #[test]
+    fn security_settings_come_from_the_file() {
+        let file = Layer::from_toml(
+            "auth_file = \"/etc/stele/auth.toml\"\nallow_anonymous = true\n\
+             tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\nrequest_timeout = \"250ms\"\n\
+             cors_origin = [\"https://ui.example.com\"]\n",
+        )
+        .unwrap();
+        let settings = Settings::resolve(&[Layer::default(), Layer::default(), file]);
+        assert_eq!(
+            settings.auth_file,
+            Some(PathBuf::from("/etc/stele/auth.toml"))
+        );
+        assert!(settings.allow_anonymous);
+        assert_eq!(settings.tls_cert, Some(PathBuf::from("c.pem")));
+        assert_eq!(settings.tls_key, Some(PathBuf::from("k.pem")));
+        assert_eq!(settings.request_timeout, Duration::from_millis(250));
+        assert_eq!(settings.cors_origins, ["https://ui.example.com"]);
+        let seconds = Layer::from_toml("request_timeout = 5").unwrap();
+        assert_eq!(seconds.request_timeout, Some(Duration::from_secs(5)));
+        let error = Layer::from_toml("request_timeout = \"soon\"")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("invalid duration"), "{error}");
+    }
+
+    #[test]
+    fn subcommands_take_no_server_flags() {
+        let matches = Cli::command()
+            .try_get_matches_from(["stele-registry", "new-token", "ci"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(cli.command, Some(Tool::NewToken { name: "ci".into() }));
+        assert!(
+            Cli::command()
+                .try_get_matches_from([
+                    "stele-registry",
+                    "--listen",
+                    "127.0.0.1:1",
+                    "new-token",
+                    "x"
+                ])
+                .is_err()
+        );
+        let matches = Cli::command()
+            .try_get_matches_from(["stele-registry", "--cors-origin", "https://a,https://b"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(
+            cli.given.cors_origin,
+            Some(vec!["https://a".to_string(), "https://b".to_string()])
+        );
     }
 
     #[test]

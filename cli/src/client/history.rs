@@ -172,3 +172,173 @@ fn history_version(
         dependencies,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::client::{ApiReference, Connection, CredentialSource, RegisterRequest};
+
+    /// A real registry process from the same target directory (built by the workspace test
+    /// run; `cargo build -p stele-registry` makes it for a CLI-only run).
+    /// The child, its URL, and its data directory (kept until the process is gone).
+    struct Process(
+        std::process::Child,
+        String,
+        #[allow(
+            dead_code,
+            reason = "held, not read: the directory must outlive the process"
+        )]
+        tempfile::TempDir,
+    );
+
+    impl Drop for Process {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn start() -> Process {
+        let exe = std::env::current_exe().expect("test binary path");
+        let dir = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("target/<profile>/deps");
+        let binary = dir.join(format!("stele-registry{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            binary.exists(),
+            "{} is missing: run `cargo build -p stele-registry`",
+            binary.display()
+        );
+        let data = tempfile::TempDir::new().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(binary)
+            .args(["--listen", &addr, "--data-dir"])
+            .arg(data.path())
+            .env("STELE_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the registry starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "the registry did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Process(child, format!("http://{addr}"), data)
+    }
+
+    #[test]
+    fn history_has_the_level_and_every_live_version_with_its_references() {
+        let process = start();
+        let registry = Registry::connect(&Connection {
+            url: process.1.clone(),
+            credentials: CredentialSource {
+                user: None,
+                token_env: Some("STELE_TEST_NO_SUCH_VARIABLE_IS_NOT_READ".into()),
+                env_prefix: "STELE_REGISTRY",
+            },
+            timeout: Duration::from_secs(30),
+            ca_cert: None,
+            verbose: false,
+        });
+        // --token-env names an unset variable: connecting refuses, naming it.
+        let err = registry.expect_err("unset token variable");
+        assert!(
+            err.to_string()
+                .contains("STELE_TEST_NO_SUCH_VARIABLE_IS_NOT_READ")
+        );
+        let registry = Registry::connect(&Connection {
+            url: process.1.clone(),
+            credentials: CredentialSource {
+                user: None,
+                token_env: None,
+                env_prefix: "STELE_TEST_UNUSED_PREFIX",
+            },
+            timeout: Duration::from_secs(30),
+            ca_cert: None,
+            verbose: false,
+        })
+        .expect("connects");
+
+        assert_eq!(
+            registry.subject_history("nothing-here").expect("answers"),
+            None
+        );
+
+        let money = r#"{"type":"record","name":"Money","namespace":"shop","fields":[{"name":"cents","type":"long"}]}"#;
+        let order = |extra: &str| {
+            format!(
+                r#"{{"type":"record","name":"Order","namespace":"shop","fields":[{{"name":"total","type":"shop.Money"}}{extra}]}}"#
+            )
+        };
+        let register = |subject: &str, schema: String, references: Vec<ApiReference>| {
+            registry
+                .register(
+                    subject,
+                    &RegisterRequest {
+                        schema,
+                        schema_type: "AVRO".into(),
+                        references,
+                        ..RegisterRequest::default()
+                    },
+                    false,
+                )
+                .expect("registers")
+        };
+        register("money", money.to_string(), vec![]);
+        let reference = ApiReference {
+            name: "shop.Money".into(),
+            subject: "money".into(),
+            version: 1,
+        };
+        register("orders-value", order(""), vec![reference.clone()]);
+        register(
+            "orders-value",
+            order(r#",{"name":"note","type":"string","default":""}"#),
+            vec![reference],
+        );
+        registry
+            .put_config(
+                Some("orders-value"),
+                &serde_json::json!({"compatibility": "FULL"}),
+            )
+            .expect("config");
+
+        let history = registry
+            .subject_history("orders-value")
+            .expect("answers")
+            .expect("exists");
+        assert_eq!(history.level, Level::FULL);
+        assert!(!history.normalize);
+        let versions: Vec<(i32, i32, Format)> = history
+            .versions
+            .iter()
+            .map(|v| (v.version, v.id, v.format))
+            .collect();
+        assert_eq!(versions, [(1, 2, Format::Avro), (2, 3, Format::Avro)]);
+        for version in &history.versions {
+            assert_eq!(version.dependencies.len(), 1);
+            assert_eq!(version.dependencies[0].name, "shop.Money");
+            stele_engine::Schema::parse(
+                version.format,
+                &version.schema,
+                &version.dependencies,
+                stele_engine::ParseOptions::default(),
+            )
+            .expect("the history parses with its dependencies");
+        }
+        // Without its own config a subject takes the global level.
+        let money_history = registry
+            .subject_history("money")
+            .expect("answers")
+            .expect("exists");
+        assert_eq!(money_history.level, Level::BACKWARD);
+    }
+}

@@ -15,10 +15,6 @@
 
 pub mod args;
 mod auth;
-#[allow(
-    dead_code,
-    reason = "`subject_history` serves `stele check --against URL`, wired in with the manifest"
-)]
 pub mod history;
 
 use std::fmt::Write as _;

@@ -5,5 +5,7 @@ pub mod catalog;
 pub mod check;
 pub mod diff;
 pub mod import;
+pub mod lint;
 pub mod pull;
+pub mod push;
 pub mod rules;

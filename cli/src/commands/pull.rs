@@ -23,6 +23,7 @@ use stele_engine::Format;
 
 use crate::Outcome;
 use crate::client::{Registry, RegistryOptions, SubjectVersion};
+use crate::project::glob;
 
 /// Arguments of `stele pull`.
 #[derive(Debug, clap::Args)]
@@ -51,36 +52,6 @@ pub struct Args {
 
     #[command(flatten)]
     options: RegistryOptions,
-}
-
-/// Whether `name` matches `pattern`: `*` matches any run of characters, `?` one. Iterative,
-/// with one backtrack point.
-fn glob_matches(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == name[n] => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((star_p, star_n)) => {
-                    p = star_p + 1;
-                    n = star_n + 1;
-                    star = Some((star_p, star_n + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }
 
 /// A subject as pulled.
@@ -226,7 +197,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let all = registry.subjects(false)?;
     let mut wanted: VecDeque<String> = all
         .iter()
-        .filter(|s| args.subject.is_empty() || args.subject.iter().any(|g| glob_matches(g, s)))
+        .filter(|s| args.subject.is_empty() || args.subject.iter().any(|g| glob::matches(g, s)))
         .cloned()
         .collect();
     if wanted.is_empty() {
@@ -350,15 +321,6 @@ pub fn run(args: &Args) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs_match_any_text_and_single_characters() {
-        assert!(glob_matches("shop.*", "shop.orders.OrderPlaced"));
-        assert!(glob_matches("*-value", "orders-value"));
-        assert!(glob_matches("v?", "v1"));
-        assert!(!glob_matches("shop.*", "billing.Invoice"));
-        assert!(!glob_matches("v?", "v10"));
-    }
 
     #[test]
     fn subject_names_become_safe_directories() {

@@ -62,6 +62,8 @@ pub struct Subject {
     pub topic: Option<String>,
     /// Whether the schema is the topic's key.
     pub key: bool,
+    /// The record (event type) named in stele.toml, when the file declares several.
+    pub record: Option<String>,
     /// The level to check at.
     pub level: Level,
     /// The registry's `normalize` flag.
@@ -558,6 +560,7 @@ impl Loader<'_> {
             format,
             topic: raw.topic.clone(),
             key: raw.key,
+            record: raw.record.clone(),
             level,
             normalize: raw.normalize.unwrap_or(default_normalize),
             new_subject,

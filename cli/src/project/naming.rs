@@ -234,9 +234,11 @@ mod tests {
 
     #[test]
     fn a_missing_topic_or_record_is_explained() {
-        let err = subject_name(Naming::Topic, None, false, None, Format::Json, "{}").unwrap_err();
+        let err =
+            subject_name(Naming::Topic, None, false, None, Format::Json, "{}").expect_err("fails");
         assert!(err.contains("needs `topic"), "{err}");
-        let err = subject_name(Naming::Record, None, false, None, Format::Json, "{}").unwrap_err();
+        let err =
+            subject_name(Naming::Record, None, false, None, Format::Json, "{}").expect_err("fails");
         assert!(err.contains("cannot find the record name"), "{err}");
     }
 }

@@ -58,7 +58,8 @@ impl Parsed {
         &self.deps
     }
 
-    /// The model, for the outline.
+    /// The model the canonical forms and the checker work over; the outline and the lint walk
+    /// it too.
     pub(crate) fn model(&self) -> &Model {
         &self.model
     }

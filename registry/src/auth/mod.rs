@@ -1,0 +1,415 @@
+//! Authentication and authorization, both optional: off unless an auth file is given
+//! (`--auth-file`), and then every request except `/health` and `/metrics` must carry HTTP
+//! Basic credentials of a user or a bearer token, and may do only what the file's ACL grants.
+//!
+//! - [`file`](mod@file): the auth file (users, tokens, ACL entries) and [`Permission`].
+//! - [`secret`]: argon2 hashes, tokens, digests.
+//! - [`policy`]: which permission each route needs on which subject, and list filtering.
+//! - This module: [`Auth`] (the loaded file, the credential cache, the failure counter) and
+//!   the [`authenticate`] middleware, which turns the `Authorization` header into a
+//!   [`Principal`] or a 401.
+//!
+//! When auth is off the middlewares are not installed at all, so the read path pays nothing.
+//! When it is on, a Basic login costs one argon2 verification (about 10 ms, on the
+//! blocking pool, at most one per core at a time) and is then cached for ten minutes under
+//! a keyed SHA-256 of `user:password`, so repeated requests cost a hash and a map lookup.
+//! Tokens are checked by SHA-256 against every token digest in constant time.
+//!
+//! Failed logins (wrong password, unknown user or token, malformed header) are counted for
+//! `stele_auth_failures_total` and logged with the user name and remote address; a password or
+//! token is never logged, nor are hashes. A missing header is answered 401 without counting:
+//! clients send one only after the challenge.
+//!
+//! Left out: OAuth/OIDC, mutual TLS client certificates, reloading the file without a restart.
+
+pub mod file;
+pub mod glob;
+pub mod policy;
+pub mod secret;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+use crate::tls::Peer;
+pub use file::Permission;
+use file::{Account, Credential, Grant};
+use secret::Digest256;
+
+/// How long a verified Basic login is remembered.
+const CACHE_TTL: Duration = Duration::from_secs(600);
+/// How many verified logins are remembered at most; past that, expired ones are dropped and,
+/// if none are, the cache starts over (a flood of distinct valid logins is not a real load).
+const CACHE_CAPACITY: usize = 4096;
+
+/// Who a request comes from, with what the ACL grants them.
+#[derive(Debug)]
+pub struct Principal {
+    /// The user or token name.
+    pub name: String,
+    grants: Vec<Grant>,
+    /// The highest permission granted on `*`, which also covers registry-wide operations.
+    global: Option<Permission>,
+}
+
+impl Principal {
+    fn new(account: &Account) -> Principal {
+        let global = account
+            .grants
+            .iter()
+            .filter(|g| g.subjects.is_everything())
+            .map(|g| g.permission)
+            .max();
+        Principal {
+            name: account.name.clone(),
+            grants: account.grants.clone(),
+            global,
+        }
+    }
+
+    /// Whether `needed` is granted on `subject` (as stored: `:.ctx:name` outside the default
+    /// context).
+    pub fn may(&self, needed: Permission, subject: &str) -> bool {
+        self.may_globally(needed)
+            || self
+                .grants
+                .iter()
+                .any(|g| g.permission >= needed && g.subjects.matches(subject))
+    }
+
+    /// Whether `needed` is granted on every subject (an entry with `subjects = "*"`).
+    pub fn may_globally(&self, needed: Permission) -> bool {
+        self.global.is_some_and(|granted| granted >= needed)
+    }
+}
+
+/// The loaded auth file and what authentication remembers while running.
+pub struct Auth {
+    /// Users by name: their PHC string and principal.
+    passwords: HashMap<String, (String, Arc<Principal>)>,
+    /// Token digests and their principals.
+    tokens: Vec<(Digest256, Arc<Principal>)>,
+    /// A PHC string verified against when the user is unknown, so that an unknown name takes
+    /// as long to refuse as a wrong password (no user enumeration by timing).
+    decoy: Option<String>,
+    /// Keys the cache's digests; random per process, so a memory dump of the cache cannot be
+    /// checked against password guesses offline without it.
+    cache_key: Digest256,
+    cache: RwLock<HashMap<Digest256, (Arc<Principal>, Instant)>>,
+    /// Bounds concurrent argon2 verifications (each takes ~19 MiB and a core).
+    verifying: Semaphore,
+    failures: AtomicU64,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("users", &self.passwords.len())
+            .field("tokens", &self.tokens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request was refused before any route saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// No `Authorization` header: the client has not tried yet.
+    Missing,
+    /// A scheme other than Basic or Bearer, or Basic that is not base64 of `user:password`.
+    Malformed,
+    /// No such user.
+    UnknownUser,
+    /// The user exists; the password is wrong.
+    WrongPassword,
+    /// No token has this digest.
+    UnknownToken,
+}
+
+impl Refusal {
+    fn reason(self) -> &'static str {
+        match self {
+            Refusal::Missing => "no credentials",
+            Refusal::Malformed => "malformed Authorization header",
+            Refusal::UnknownUser => "unknown user",
+            Refusal::WrongPassword => "wrong password",
+            Refusal::UnknownToken => "unknown token",
+        }
+    }
+}
+
+impl Auth {
+    /// Loads the auth file at `path`.
+    pub fn load(path: &Path) -> anyhow::Result<Auth> {
+        Auth::from_accounts(file::load(path)?)
+    }
+
+    /// Auth over the accounts of a parsed file.
+    pub fn from_accounts(accounts: Vec<Account>) -> anyhow::Result<Auth> {
+        let mut passwords = HashMap::new();
+        let mut tokens = Vec::new();
+        let mut decoy = None;
+        for account in &accounts {
+            let principal = Arc::new(Principal::new(account));
+            match &account.credential {
+                Credential::Password(hash) => {
+                    decoy.get_or_insert_with(|| hash.clone());
+                    passwords.insert(account.name.clone(), (hash.clone(), principal));
+                }
+                Credential::Token(digest) => tokens.push((*digest, principal)),
+            }
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Auth {
+            passwords,
+            tokens,
+            decoy,
+            cache_key: secret::random_key()?,
+            cache: RwLock::new(HashMap::new()),
+            verifying: Semaphore::new(cores),
+            failures: AtomicU64::new(0),
+        })
+    }
+
+    /// Requests refused for wrong or malformed credentials since start.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// The principal the `Authorization` header proves.
+    async fn principal(&self, headers: &HeaderMap) -> Result<Arc<Principal>, (Refusal, String)> {
+        let value = headers
+            .get(header::AUTHORIZATION)
+            .ok_or((Refusal::Missing, String::new()))?;
+        let value = value
+            .to_str()
+            .map_err(|_| (Refusal::Malformed, String::new()))?;
+        let (scheme, credentials) = value
+            .trim()
+            .split_once(' ')
+            .ok_or((Refusal::Malformed, String::new()))?;
+        let credentials = credentials.trim();
+        if scheme.eq_ignore_ascii_case("basic") {
+            self.basic(credentials).await
+        } else if scheme.eq_ignore_ascii_case("bearer") {
+            self.bearer(credentials)
+                .ok_or((Refusal::UnknownToken, String::new()))
+        } else {
+            Err((Refusal::Malformed, String::new()))
+        }
+    }
+
+    /// `Basic base64(user:password)`.
+    async fn basic(&self, encoded: &str) -> Result<Arc<Principal>, (Refusal, String)> {
+        let decoded = STANDARD
+            .decode(encoded)
+            .map_err(|_| (Refusal::Malformed, String::new()))?;
+        let key = secret::sha256(&[&self.cache_key, &decoded]);
+        if let Some(principal) = self.cached(&key) {
+            return Ok(principal);
+        }
+        let text = String::from_utf8(decoded).map_err(|_| (Refusal::Malformed, String::new()))?;
+        let Some((user, password)) = text.split_once(':') else {
+            return Err((Refusal::Malformed, String::new()));
+        };
+        let user = user.to_string();
+        let (hash, principal, known) = match self.passwords.get(&user) {
+            Some((hash, principal)) => (hash.clone(), Some(Arc::clone(principal)), true),
+            None => match &self.decoy {
+                Some(decoy) => (decoy.clone(), None, false),
+                None => return Err((Refusal::UnknownUser, user)),
+            },
+        };
+        let password = password.as_bytes().to_vec();
+        let verified = {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = self.verifying.acquire().await;
+            tokio::task::spawn_blocking(move || secret::verify_password(&password, &hash))
+                .await
+                .unwrap_or(false)
+        };
+        match principal {
+            Some(principal) if verified => {
+                self.remember(key, Arc::clone(&principal));
+                Ok(principal)
+            }
+            _ if !known => Err((Refusal::UnknownUser, user)),
+            _ => Err((Refusal::WrongPassword, user)),
+        }
+    }
+
+    /// `Bearer <token>`: compared with every digest, without stopping at a match.
+    fn bearer(&self, token: &str) -> Option<Arc<Principal>> {
+        let digest = secret::sha256(&[token.as_bytes()]);
+        let mut found = None;
+        for (candidate, principal) in &self.tokens {
+            if secret::same_digest(candidate, &digest) {
+                found = Some(Arc::clone(principal));
+            }
+        }
+        found
+    }
+
+    fn cached(&self, key: &Digest256) -> Option<Arc<Principal>> {
+        let cache = self
+            .cache
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .get(key)
+            .filter(|(_, since)| since.elapsed() < CACHE_TTL)
+            .map(|(principal, _)| Arc::clone(principal))
+    }
+
+    fn remember(&self, key: Digest256, principal: Arc<Principal>) {
+        let mut cache = self
+            .cache
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= CACHE_CAPACITY {
+            cache.retain(|_, (_, since)| since.elapsed() < CACHE_TTL);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(key, (principal, Instant::now()));
+    }
+}
+
+/// Middleware: authenticates the request and hands the [`Principal`] to the routes (as a
+/// request extension), or answers 401 with a `WWW-Authenticate` challenge.
+pub async fn authenticate(
+    State(auth): State<Arc<Auth>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match auth.principal(request.headers()).await {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err((refusal, user)) => {
+            let remote = request
+                .extensions()
+                .get::<ConnectInfo<Peer>>()
+                .map_or_else(|| "unknown".to_string(), |info| info.0.0.to_string());
+            if refusal == Refusal::Missing {
+                tracing::debug!(%remote, path = request.uri().path(), "no credentials");
+            } else {
+                auth.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    %user,
+                    %remote,
+                    reason = refusal.reason(),
+                    "authentication failed"
+                );
+            }
+            ApiError::Unauthorized.into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn cheap_hash(password: &str) -> String {
+        use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
+        let params = Params::new(8, 1, 1, None).unwrap();
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_with_salt(password.as_bytes(), b"saltsaltsalt")
+            .unwrap()
+            .to_string()
+    }
+
+    fn auth() -> Auth {
+        let token_digest = secret::hex(&secret::sha256(&[b"stele_token"]));
+        let text = format!(
+            "[[users]]\nname = \"alice\"\npassword_hash = \"{}\"\n\
+             [[tokens]]\nname = \"ci\"\nsha256 = \"{token_digest}\"\n\
+             [[acl]]\nprincipal = \"alice\"\npermission = \"write\"\nsubjects = \"orders-*\"\n\
+             [[acl]]\nprincipal = \"ci\"\npermission = \"read\"\n",
+            cheap_hash("s3cret")
+        );
+        Auth::from_accounts(file::parse(&text).unwrap()).unwrap()
+    }
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    fn basic(user_password: &str) -> HeaderMap {
+        headers(&format!("Basic {}", STANDARD.encode(user_password)))
+    }
+
+    #[tokio::test]
+    async fn basic_and_bearer_credentials_find_their_principal() {
+        let auth = auth();
+        let alice = auth.principal(&basic("alice:s3cret")).await.unwrap();
+        assert_eq!(alice.name, "alice");
+        assert!(alice.may(Permission::Write, "orders-value"));
+        assert!(!alice.may(Permission::Read, "payments-value"));
+        assert!(!alice.may_globally(Permission::Read));
+        // The second login is served from the cache, with the same principal.
+        let again = auth.principal(&basic("alice:s3cret")).await.unwrap();
+        assert!(Arc::ptr_eq(&alice, &again));
+        let ci = auth
+            .principal(&headers("bearer stele_token"))
+            .await
+            .unwrap();
+        assert_eq!(ci.name, "ci");
+        assert!(ci.may_globally(Permission::Read));
+        assert!(!ci.may(Permission::Write, "orders-value"));
+    }
+
+    #[tokio::test]
+    async fn bad_credentials_say_why() {
+        let auth = auth();
+        let refusal = |r: Result<Arc<Principal>, (Refusal, String)>| r.unwrap_err();
+        assert_eq!(
+            refusal(auth.principal(&basic("alice:wrong")).await),
+            (Refusal::WrongPassword, "alice".to_string())
+        );
+        assert_eq!(
+            refusal(auth.principal(&basic("bob:s3cret")).await),
+            (Refusal::UnknownUser, "bob".to_string())
+        );
+        assert_eq!(
+            refusal(auth.principal(&basic("no-colon")).await).0,
+            Refusal::Malformed
+        );
+        assert_eq!(
+            refusal(auth.principal(&headers("Basic !!!")).await).0,
+            Refusal::Malformed
+        );
+        assert_eq!(
+            refusal(auth.principal(&headers("Digest x")).await).0,
+            Refusal::Malformed
+        );
+        assert_eq!(
+            refusal(auth.principal(&headers("Bearer stele_other")).await).0,
+            Refusal::UnknownToken
+        );
+        assert_eq!(
+            refusal(auth.principal(&HeaderMap::new()).await).0,
+            Refusal::Missing
+        );
+        // A wrong password is not cached: the right one still works afterwards.
+        assert!(auth.principal(&basic("alice:s3cret")).await.is_ok());
+    }
+}
