@@ -46,6 +46,8 @@ enum Command {
     Rules(commands::rules::Args),
     /// Show what changed between two versions of a schema, and whether it is compatible.
     Diff(commands::diff::Args),
+    /// Write the event catalog: an AsyncAPI 3.0 document and a static HTML site.
+    Catalog(commands::catalog::Args),
     /// Copy every subject, version, id, config and mode of a registry into Stele.
     Import(commands::import::Args),
     /// Write a registry's subjects into schema files and a stele.toml.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Catalog(args) => commands::catalog::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Pull(args) => commands::pull::run(&args),
         Command::Push(args) => commands::push::run(&args),

@@ -1,6 +1,7 @@
 //! The routes of the Confluent API, one file per resource. Each handler extracts, calls the
 //! registry logic and the store, and returns `Result<_, ApiError>`.
 
+mod catalog;
 mod compatibility;
 mod config;
 mod contexts;
@@ -19,6 +20,7 @@ use crate::AppState;
 /// Every route of this slice of the API.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(catalog::router())
         .route("/", get(root::get_root).post(root::post_root))
         .route("/v1/metadata/id", get(root::cluster_id))
         .route("/v1/metadata/version", get(root::server_version))
