@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use common::process::{BINARY, free_port, registry_command, start, stop};
+use common::process::{free_port, registry_command, start, stop};
 use common::raw::{Running, head, memory_kib, send_bytes, try_send};
 use common::{USER_V1, register_body, send};
 use serde_json::json;

@@ -252,7 +252,6 @@ impl Project {
             for name in self.names_of(target, subject) {
                 resolved.push(ResolvedReference {
                     dependency: Dependency::new(name, text.clone()),
-                    subject: target.name.clone(),
                     file: target.file.clone(),
                 });
             }
@@ -282,13 +281,11 @@ impl Project {
     }
 }
 
-/// A referenced schema ready for the engine, with the subject and file it came from.
+/// A referenced schema ready for the engine, with the file it came from.
 #[derive(Debug, Clone)]
 pub struct ResolvedReference {
     /// The name the schema uses and the text.
     pub dependency: Dependency,
-    /// The referenced subject.
-    pub subject: String,
     /// Its file.
     pub file: SchemaFile,
 }
