@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use stele_registry::auth::{Auth, secret};
-use stele_registry::store::Backend;
 use stele_registry::idle::{self, IdleListener};
+use stele_registry::store::Backend;
 use stele_registry::tls::{self, Peer, TlsListener};
 use stele_registry::{AppState, Config, app, edge};
 use tracing_subscriber::EnvFilter;

@@ -525,7 +525,10 @@ async fn a_client_stalled_in_its_headers_is_disconnected() {
             .unwrap_or_else(|_| panic!("stalled connection {i} is still open after 30 s"));
         // Closed (0 bytes or a reset), or answered and then closed: never left hanging.
         if let Ok(n) = read {
-            assert!(n == 0 || buf.starts_with(b"HTTP/1.1 "), "connection {i}: {n} bytes");
+            assert!(
+                n == 0 || buf.starts_with(b"HTTP/1.1 "),
+                "connection {i}: {n} bytes"
+            );
         }
     }
     assert_eq!(send(addr, "GET", "/health", None, &[]).await.status, 200);
