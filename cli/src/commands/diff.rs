@@ -39,7 +39,7 @@ a subject: of stele.toml (versions 1..N are its history files then its file), or
 registry given by --registry (`registry` for the URL in stele.toml). V1 defaults to the version
 before V2, V2 to the latest. Exit status: 0 (whatever changed), 2 invalid input.")]
 pub struct Args {
-    /// OLD and NEW files, or SUBJECT [V1] [V2].
+    /// OLD and NEW files, or a SUBJECT and up to two versions, V1 and V2.
     #[arg(value_name = "ARG", required = true, num_args = 1..=3)]
     args: Vec<String>,
 
