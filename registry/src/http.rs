@@ -319,6 +319,13 @@ pub async fn conventions(mut request: Request, next: Next) -> Response {
     // The path as received, for the log line; cloning a `Uri` shares its bytes.
     let uri = request.uri().clone();
     let started = std::time::Instant::now();
+    // The catalog's pages are HTML, CSS and YAML for browsers and tools, not the Confluent
+    // API: they answer in their own media types whatever `Accept` says.
+    if is_catalog(uri.path()) {
+        let response = next.run(request).await;
+        log_answer(&method, uri.path(), &response, started);
+        return response;
+    }
     let response = match choose_media_type(request.headers()) {
         Some(chosen) => {
             strip_slash(&mut request);
@@ -335,6 +342,12 @@ pub async fn conventions(mut request: Request, next: Next) -> Response {
     };
     log_answer(&method, uri.path(), &response, started);
     response
+}
+
+/// `/catalog` and everything under it.
+fn is_catalog(path: &str) -> bool {
+    path.strip_prefix("/catalog")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Answers in the media type the client accepts best (406 when it accepts none of ours).

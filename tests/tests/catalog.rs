@@ -582,6 +582,17 @@ async fn registry_serves_the_same_catalog_live() {
         page.contains("team-checkout"),
         "owner from the schema's metadata"
     );
+    // The pages are not the Confluent API: a client that accepts only HTML gets them, and the
+    // page keeps its own content type.
+    let strict = Request::builder()
+        .uri("/catalog/index.html")
+        .header("accept", "text/html")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(strict).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
     let (status, _) = call(&router, Method::GET, "/catalog/events/nothing.html", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = call(&router, Method::GET, "/catalog/../Cargo.toml", None).await;
