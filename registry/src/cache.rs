@@ -23,6 +23,15 @@ use crate::store::{SchemaId, StoredSchema};
 /// Entries kept (per map) before the cache starts over.
 const MAX_ENTRIES: usize = 100_000;
 
+/// Canonical text of the parsed schemas kept, in bytes, before that cache starts over. A parsed
+/// schema takes tens of times its text in memory (a 3.6 MB record of 100,000 fields about
+/// 200 MB), so this map is bounded by size, not only by count.
+const MAX_PARSED_BYTES: usize = 16 * 1024 * 1024;
+
+/// A parsed schema whose canonical text is larger than this is not kept: it is parsed again
+/// when needed, which costs time in proportion but no lasting memory.
+const MAX_PARSED_ONE: usize = 1024 * 1024;
+
 /// A stored schema with its `GET /schemas/ids/{id}` answer already serialised.
 #[derive(Debug)]
 pub struct CachedSchema {
@@ -39,6 +48,8 @@ pub struct CachedSchema {
 struct ByContext<T> {
     contexts: HashMap<Box<str>, HashMap<SchemaId, T>>,
     len: usize,
+    /// The summed weights of the entries inserted since the map last started over.
+    weight: usize,
 }
 
 impl<T> Default for ByContext<T> {
@@ -46,6 +57,7 @@ impl<T> Default for ByContext<T> {
         ByContext {
             contexts: HashMap::new(),
             len: 0,
+            weight: 0,
         }
     }
 }
@@ -56,9 +68,23 @@ impl<T: Clone> ByContext<T> {
     }
 
     fn insert(&mut self, context: &str, id: SchemaId, value: T) {
-        if self.len >= MAX_ENTRIES {
+        self.insert_weighed(context, id, value, 0, usize::MAX);
+    }
+
+    /// Inserts an entry that counts `weight` against `max_weight`; the map starts over when
+    /// either the count or the weight would pass its bound.
+    fn insert_weighed(
+        &mut self,
+        context: &str,
+        id: SchemaId,
+        value: T,
+        weight: usize,
+        max_weight: usize,
+    ) {
+        if self.len >= MAX_ENTRIES || self.weight.saturating_add(weight) > max_weight {
             self.contexts.clear();
             self.len = 0;
+            self.weight = 0;
         }
         let ids = match self.contexts.get_mut(context) {
             Some(ids) => ids,
@@ -66,6 +92,7 @@ impl<T: Clone> ByContext<T> {
         };
         if ids.insert(id, value).is_none() {
             self.len += 1;
+            self.weight = self.weight.saturating_add(weight);
         }
     }
 
@@ -111,12 +138,16 @@ impl SchemaCache {
             .get(context, id)
     }
 
-    /// Remembers a parsed schema.
+    /// Remembers a parsed schema, unless it is too large to keep ([`MAX_PARSED_ONE`]).
     pub fn put_parsed(&self, context: &str, id: SchemaId, schema: Arc<Schema>) {
+        let weight = schema.canonical().len();
+        if weight > MAX_PARSED_ONE {
+            return;
+        }
         self.parsed
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(context, id, schema);
+            .insert_weighed(context, id, schema, weight, MAX_PARSED_BYTES);
     }
 
     /// Forgets an id of `context` after a permanent delete, so it is looked up again.
@@ -131,6 +162,19 @@ impl SchemaCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parsed_map_is_bounded_by_weight() {
+        let mut map: ByContext<u32> = ByContext::default();
+        map.insert_weighed(".", SchemaId(1), 1, 60, 100);
+        map.insert_weighed(".", SchemaId(2), 2, 30, 100);
+        assert_eq!(map.get(".", SchemaId(1)), Some(1));
+        // 60 + 30 + 20 > 100: the map starts over with the new entry alone.
+        map.insert_weighed(".", SchemaId(3), 3, 20, 100);
+        assert_eq!(map.get(".", SchemaId(1)), None);
+        assert_eq!(map.get(".", SchemaId(3)), Some(3));
+        assert_eq!(map.weight, 20);
+    }
 
     #[test]
     fn ids_are_per_context_and_the_bound_starts_over() {

@@ -15,6 +15,7 @@ use stele_engine::{
     CheckOptions, Fetched, Finding, Format, Level, ParseOptions, Reference, Resolver, Schema,
     Versioned,
 };
+use tokio::sync::Semaphore;
 
 use crate::AppState;
 use crate::cache::CachedSchema;
@@ -88,6 +89,14 @@ async fn prefetch(state: &AppState, references: &[Reference]) -> Result<Prefetch
     Ok(Prefetched(fetched))
 }
 
+/// Schema text parsed at once, in KiB. Parsing takes up to about 85 times the text's size in
+/// memory (a 7.9 MB Avro record of 250,000 fields peaks near 670 MB: serde's document plus
+/// apache-avro's), so concurrent parses are bounded by their total size. Each parse holds one
+/// permit per KiB of its text: a schema at the engine's 8 MiB limit parses alone, while
+/// ordinary schemas (a few KiB) never wait for each other.
+const PARSE_BUDGET_KIB: u32 = 4 * 1024;
+static PARSING: Semaphore = Semaphore::const_new(PARSE_BUDGET_KIB as usize);
+
 /// Parses `text` with its references resolved from the store. Parsing runs on the blocking
 /// pool: a multi-megabyte schema must not stall the workers serving the hot read path.
 async fn parse(
@@ -104,6 +113,17 @@ async fn parse(
             Prefetched(HashMap::new())
         }
     };
+    let kib = u32::try_from(text.len().div_ceil(1024)).unwrap_or(u32::MAX);
+    // Never closed, so acquiring only waits; the permits return when the parse is done.
+    let _budget = PARSING
+        .acquire_many(kib.clamp(1, PARSE_BUDGET_KIB))
+        .await
+        .map_err(|_| {
+            stele_engine::ParseError::new(
+                stele_engine::ParseErrorKind::Unsupported,
+                "the registry is shutting down",
+            )
+        })?;
     let text = text.to_string();
     let references = references.to_vec();
     let parsing = tokio::task::spawn_blocking(move || {
