@@ -87,6 +87,20 @@ fn references(dir: &Path, subject: &str, file: &str) -> Value {
     )
 }
 
+/// The subject's references with each referenced subject's latest registered version, as a
+/// client resolves them.
+fn latest_references(registry: &Registry, dir: &Path, subject: &str, file: &str) -> Value {
+    let mut refs = references(dir, subject, file);
+    for r in refs.as_array_mut().expect("array") {
+        let latest = registry.get(&format!(
+            "/subjects/{}/versions/latest",
+            encode(r["subject"].as_str().expect("subject"))
+        ));
+        r["version"] = latest["version"].clone();
+    }
+    refs
+}
+
 /// Publishes every subject's history (its `history` files, or its current file when it has
 /// none) with stele.toml's level, shared types first as stele.toml lists them.
 fn publish(registry: &Registry, dir: &Path) {
@@ -112,15 +126,7 @@ fn publish(registry: &Registry, dir: &Path) {
         );
         for version_file in files {
             let text = fs::read_to_string(dir.join(&version_file)).expect("schema");
-            // Resolve `-1` to the referenced subject's latest version, as a client would.
-            let mut refs = references(dir, name, file);
-            for r in refs.as_array_mut().expect("array") {
-                let latest = registry.get(&format!(
-                    "/subjects/{}/versions/latest",
-                    encode(r["subject"].as_str().expect("subject"))
-                ));
-                r["version"] = latest["version"].clone();
-            }
+            let refs = latest_references(registry, dir, name, file);
             registry.register(name, schema_type(file), &text, refs);
         }
     }
@@ -134,14 +140,7 @@ fn assert_agreement(registry: &Registry, dir: &Path, report: &Value) -> usize {
         let name = subject["subject"].as_str().expect("name");
         let file = subject["file"].as_str().expect("file");
         let text = fs::read_to_string(dir.join(file)).expect("schema");
-        let mut refs = references(dir, name, file);
-        for r in refs.as_array_mut().expect("array") {
-            let latest = registry.get(&format!(
-                "/subjects/{}/versions/latest",
-                encode(r["subject"].as_str().expect("subject"))
-            ));
-            r["version"] = latest["version"].clone();
-        }
+        let refs = latest_references(registry, dir, name, file);
         let (status, answer) = registry.call(
             "POST",
             &format!(

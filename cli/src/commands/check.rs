@@ -10,7 +10,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use stele_engine::{
     CheckOptions, Dependency, Finding, Format, Level, ParseError, ParseOptions, Schema, Versioned,
     check,
@@ -20,9 +19,10 @@ use crate::Outcome;
 use crate::baseline::Baseline;
 use crate::baseline::git::Git;
 use crate::client::{Registry, RegistryOptions};
+use crate::commands::args::{ReferenceArg, SchemaType, parse_level, parse_reference};
 use crate::contracts;
 use crate::locate;
-use crate::project::{Project, Subject, glob};
+use crate::project::Project;
 use crate::render::progress::Progress;
 use crate::render::{self, Checked, Command, Location, Output, RuleInfo, Run};
 
@@ -94,48 +94,6 @@ pub struct Args {
     /// Normalize schemas before checking (the registry's `normalize` flag).
     #[arg(long)]
     normalize: bool,
-}
-
-/// The `--type` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum SchemaType {
-    Avro,
-    #[value(alias = "proto")]
-    Protobuf,
-    Json,
-}
-
-impl From<SchemaType> for Format {
-    fn from(value: SchemaType) -> Format {
-        match value {
-            SchemaType::Avro => Format::Avro,
-            SchemaType::Protobuf => Format::Protobuf,
-            SchemaType::Json => Format::Json,
-        }
-    }
-}
-
-/// One `--reference NAME=FILE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ReferenceArg {
-    name: String,
-    file: PathBuf,
-}
-
-fn parse_level(s: &str) -> Result<Level, String> {
-    s.parse()
-}
-
-fn parse_reference(s: &str) -> Result<ReferenceArg, String> {
-    match s.split_once('=') {
-        Some((name, file)) if !name.is_empty() && !file.is_empty() => Ok(ReferenceArg {
-            name: name.to_string(),
-            file: PathBuf::from(file),
-        }),
-        _ => Err(format!(
-            "expected NAME=FILE, e.g. shop/common/envelope.proto=schemas/common/envelope.proto, got `{s}`"
-        )),
-    }
 }
 
 /// A file the user named, as they spelled it, with its text.
@@ -439,20 +397,7 @@ fn run_project(args: &Args) -> Result<Outcome> {
              earlier files, name the new file first: stele check NEW --against OLD.."
         ),
     };
-    let selected: Vec<&Subject> = project
-        .subjects
-        .iter()
-        .filter(|s| {
-            args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
-        })
-        .collect();
-    if selected.is_empty() && !args.subjects.is_empty() {
-        bail!(
-            "no subject of {} matches {}",
-            project.manifest,
-            args.subjects.join(", ")
-        );
-    }
+    let selected = project.select(&args.subjects)?;
     let mut run = Run::new(Command::Check);
     run.baseline = Some(baseline.describe());
     let mut progress = Progress::stderr("checking", selected.len(), args.registry.verbose);

@@ -22,6 +22,7 @@ use stele_engine::{
 use crate::Outcome;
 use crate::baseline;
 use crate::client::{Registry, RegistryOptions};
+use crate::commands::args::{ReferenceArg, parse_level, parse_reference};
 use crate::project::Project;
 
 /// Arguments of `stele diff`.
@@ -44,8 +45,8 @@ pub struct Args {
     args: Vec<String>,
 
     /// A referenced schema, for two files: NAME=FILE as in `stele check`.
-    #[arg(long, value_name = "NAME=FILE")]
-    reference: Vec<String>,
+    #[arg(long, value_name = "NAME=FILE", value_parser = parse_reference)]
+    reference: Vec<ReferenceArg>,
 
     /// Read the subject's versions from this registry (`registry`: the URL in stele.toml).
     #[arg(long, value_name = "URL")]
@@ -65,10 +66,6 @@ pub struct Args {
 
     #[command(flatten)]
     options: RegistryOptions,
-}
-
-fn parse_level(s: &str) -> Result<Level, String> {
-    s.parse()
 }
 
 /// One side of the diff.
@@ -148,17 +145,14 @@ pub fn run(args: &Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-fn from_files(old: &str, new: &str, references: &[String]) -> Result<(Format, Side, Side)> {
+fn from_files(old: &str, new: &str, references: &[ReferenceArg]) -> Result<(Format, Side, Side)> {
     let format = Format::from_extension(new)
         .with_context(|| format!("cannot tell the schema type of {new} from its extension"))?;
     let mut dependencies = Vec::with_capacity(references.len());
     for reference in references {
-        let (name, file) = reference
-            .split_once('=')
-            .filter(|(n, f)| !n.is_empty() && !f.is_empty())
-            .with_context(|| format!("expected NAME=FILE, got `{reference}`"))?;
-        let text = fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
-        dependencies.push(Dependency::new(name, text));
+        let text = fs::read_to_string(&reference.file)
+            .with_context(|| format!("reading {}", reference.file.display()))?;
+        dependencies.push(Dependency::new(&reference.name, text));
     }
     let side = |version: i32, file: &str| -> Result<Side> {
         Ok(Side {

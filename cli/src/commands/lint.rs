@@ -16,15 +16,15 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::ValueEnum;
 use serde::Serialize;
 use stele_engine::lint::{self, LintConfig, LintFinding, Severity};
 use stele_engine::{Dependency, Format, ParseError, ParseOptions, Schema};
 
 use crate::Outcome;
 use crate::baseline;
+use crate::commands::args::{ReferenceArg, SchemaType, parse_reference};
 use crate::locate;
-use crate::project::{self, Project, Subject, glob};
+use crate::project::{self, Project, Subject};
 use crate::render::progress::Progress;
 use crate::render::{
     self, Command, Diagnostic, Location, Output, RuleInfo, Run, Status, SubjectResult,
@@ -92,44 +92,6 @@ pub struct Args {
     /// Print each subject's name to stderr as it is linted.
     #[arg(long, short = 'v')]
     verbose: bool,
-}
-
-/// The `--type` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum SchemaType {
-    Avro,
-    #[value(alias = "proto")]
-    Protobuf,
-    Json,
-}
-
-impl From<SchemaType> for Format {
-    fn from(value: SchemaType) -> Format {
-        match value {
-            SchemaType::Avro => Format::Avro,
-            SchemaType::Protobuf => Format::Protobuf,
-            SchemaType::Json => Format::Json,
-        }
-    }
-}
-
-/// One `--reference NAME=FILE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ReferenceArg {
-    name: String,
-    file: PathBuf,
-}
-
-fn parse_reference(s: &str) -> Result<ReferenceArg, String> {
-    match s.split_once('=') {
-        Some((name, file)) if !name.is_empty() && !file.is_empty() => Ok(ReferenceArg {
-            name: name.to_string(),
-            file: PathBuf::from(file),
-        }),
-        _ => Err(format!(
-            "expected NAME=FILE, e.g. shop/common/envelope.proto=schemas/common/envelope.proto, got `{s}`"
-        )),
-    }
 }
 
 fn parse_rule(s: &str) -> Result<(String, Severity), String> {
@@ -411,20 +373,7 @@ fn lint_project(args: &Args) -> Result<Run> {
             list.join(", ")
         );
     }
-    let selected: Vec<&Subject> = project
-        .subjects
-        .iter()
-        .filter(|s| {
-            args.subjects.is_empty() || args.subjects.iter().any(|g| glob::matches(g, &s.name))
-        })
-        .collect();
-    if selected.is_empty() && !args.subjects.is_empty() {
-        bail!(
-            "no subject of {} matches {}",
-            project.manifest,
-            args.subjects.join(", ")
-        );
-    }
+    let selected = project.select(&args.subjects)?;
     // Subjects that other subjects reference are shared types, not events.
     let referenced: BTreeSet<&str> = project
         .subjects

@@ -197,6 +197,24 @@ impl Project {
         .load()
     }
 
+    /// The subjects whose names match one of `globs` (all of them when there is none), in
+    /// the manifest's order; globs that match nothing are an error.
+    pub fn select(&self, globs: &[String]) -> Result<Vec<&Subject>> {
+        let selected: Vec<&Subject> = self
+            .subjects
+            .iter()
+            .filter(|s| globs.is_empty() || globs.iter().any(|g| glob::matches(g, &s.name)))
+            .collect();
+        if selected.is_empty() && !globs.is_empty() {
+            bail!(
+                "no subject of {} matches {}",
+                self.manifest,
+                globs.join(", ")
+            );
+        }
+        Ok(selected)
+    }
+
     /// The subject of that name.
     pub fn subject(&self, name: &str) -> Option<&Subject> {
         self.subjects.iter().find(|s| s.name == name)
