@@ -138,7 +138,7 @@ impl SchemaCache {
             .get(context, id)
     }
 
-    /// Remembers a parsed schema, unless it is too large to keep ([`MAX_PARSED_ONE`]).
+    /// Remembers a parsed schema, unless its canonical text is over 1 MiB (too large to keep).
     pub fn put_parsed(&self, context: &str, id: SchemaId, schema: Arc<Schema>) {
         let weight = schema.canonical().len();
         if weight > MAX_PARSED_ONE {
