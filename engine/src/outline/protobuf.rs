@@ -120,25 +120,12 @@ fn spell(field: &FieldDescriptor) -> String {
     format!("{label}{base}{oneof}")
 }
 
+/// The type as the outline shows it: `.proto`'s spelling, names without the leading dot.
 fn kind_name(kind: &Kind) -> String {
-    match kind {
-        Kind::Double => "double".into(),
-        Kind::Float => "float".into(),
-        Kind::Int32 => "int32".into(),
-        Kind::Int64 => "int64".into(),
-        Kind::Uint32 => "uint32".into(),
-        Kind::Uint64 => "uint64".into(),
-        Kind::Sint32 => "sint32".into(),
-        Kind::Sint64 => "sint64".into(),
-        Kind::Fixed32 => "fixed32".into(),
-        Kind::Fixed64 => "fixed64".into(),
-        Kind::Sfixed32 => "sfixed32".into(),
-        Kind::Sfixed64 => "sfixed64".into(),
-        Kind::Bool => "bool".into(),
-        Kind::String => "string".into(),
-        Kind::Bytes => "bytes".into(),
-        Kind::Message(m) => m.full_name().to_string(),
-        Kind::Enum(e) => e.full_name().to_string(),
+    let text = crate::format::protobuf::type_text(kind);
+    match text.strip_prefix('.') {
+        Some(name) => name.to_string(),
+        None => text,
     }
 }
 

@@ -543,7 +543,7 @@ fn float_text(n: f64) -> String {
 }
 
 /// A field's type as written in `.proto`: a scalar keyword or a fully-qualified name.
-pub(super) fn type_text(kind: &Kind) -> String {
+pub(crate) fn type_text(kind: &Kind) -> String {
     match kind {
         Kind::Double => "double".into(),
         Kind::Float => "float".into(),

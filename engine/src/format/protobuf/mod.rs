@@ -15,6 +15,9 @@
 //! what Kafka payloads use).
 
 mod canonical;
+
+/// A field type's `.proto` spelling, also shown by the outline.
+pub(crate) use canonical::type_text;
 mod compat;
 mod parse;
 
