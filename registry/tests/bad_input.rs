@@ -10,11 +10,10 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
-use common::process::{free_port, registry_command, start, stop};
-use common::raw::{Running, head, memory_kib, send_bytes, try_send};
+use common::process::stop;
+use common::raw::{head, memory_kib, send_bytes, spawn, try_send};
 use common::{USER_V1, register_body, send};
 use serde_json::json;
 
@@ -24,16 +23,6 @@ use serde_json::json;
 const PEAK_RSS_LIMIT_MIB: u64 = 400;
 
 const MEDIA: &str = "application/vnd.schemaregistry.v1+json";
-
-async fn spawn(data_dir: &Path, extra: &[&str]) -> (SocketAddr, Running) {
-    let addr = free_port();
-    let mut command = registry_command();
-    command
-        .args(["--listen", &addr.to_string(), "--data-dir"])
-        .arg(data_dir)
-        .args(extra);
-    (addr, Running(start(command, addr).await))
-}
 
 /// What a refused request must answer.
 #[derive(Debug, Clone)]

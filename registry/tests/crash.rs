@@ -13,12 +13,11 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::process::{free_port, registry_command, start, stop};
-use common::raw::{Rng, Running, try_send};
+use common::process::stop;
+use common::raw::{Rng, spawn, try_send};
 use common::{register_body, send};
 use serde_json::json;
 
@@ -28,16 +27,6 @@ const WRITERS: u64 = 16;
 const SHARED_SUBJECTS: u64 = 4;
 /// Kill, restart and verify this many times.
 const ROUNDS: u64 = 3;
-
-/// Starts the binary on a fresh port over `data_dir`.
-async fn spawn(data_dir: &Path) -> (SocketAddr, Running) {
-    let addr = free_port();
-    let mut command = registry_command();
-    command
-        .args(["--listen", &addr.to_string(), "--data-dir"])
-        .arg(data_dir);
-    (addr, Running(start(command, addr).await))
-}
 
 /// What writers were told, shared between them.
 #[derive(Default)]
@@ -154,7 +143,7 @@ async fn writer(
 async fn acknowledged_registrations_survive_kill_9_storms() {
     let mut rng = Rng::from_env("acknowledged_registrations_survive_kill_9_storms");
     let dir = tempfile::tempdir().unwrap();
-    let (mut addr, mut child) = spawn(dir.path()).await;
+    let (mut addr, mut child) = spawn(dir.path(), &[]).await;
     // Every schema is accepted, so each round's answers depend only on ids and versions.
     let none = send(
         addr,
@@ -190,7 +179,7 @@ async fn acknowledged_registrations_survive_kill_9_storms() {
         }
         killed_after.push(journal.lock().unwrap().this_round);
 
-        (addr, child) = spawn(dir.path()).await;
+        (addr, child) = spawn(dir.path(), &[]).await;
         // The writers are done; verify a copy so no lock is held across the reads.
         let told = {
             let journal = journal.lock().unwrap();

@@ -13,12 +13,11 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use common::process::{free_port, registry_command, start, stop};
-use common::raw::{Running, complete};
+use common::process::stop;
+use common::raw::{complete, spawn};
 use common::{register_body, send};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
@@ -34,15 +33,6 @@ const SLOW_VERSIONS: usize = 6;
 const TRICKLES: usize = 4;
 /// Registrations sent all at once just before SIGTERM.
 const BURST: usize = 48;
-
-async fn spawn(data_dir: &Path) -> (SocketAddr, Running) {
-    let addr = free_port();
-    let mut command = registry_command();
-    command
-        .args(["--listen", &addr.to_string(), "--data-dir"])
-        .arg(data_dir);
-    (addr, Running(start(command, addr).await))
-}
 
 /// Version `version` of the slow subject: `SLOW_FIELDS` fields, plus one more per version,
 /// each with a default, so every version reads every other.
@@ -115,7 +105,7 @@ fn sigterm(child: &Child) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_requests_in_flight_and_leaves_a_whole_store() {
     let dir = tempfile::tempdir().unwrap();
-    let (addr, mut child) = spawn(dir.path()).await;
+    let (addr, mut child) = spawn(dir.path(), &[]).await;
     // Only the slow subject checks compatibility; the others take any schema.
     let none = send(
         addr,
@@ -279,7 +269,7 @@ async fn sigterm_finishes_requests_in_flight_and_leaves_a_whole_store() {
     connection.close().await.unwrap();
 
     // A restart reads back every acknowledged registration, and nothing half-written.
-    let (addr, mut child) = spawn(dir.path()).await;
+    let (addr, mut child) = spawn(dir.path(), &[]).await;
     for (subject, body, id) in &acknowledged {
         let found = send(
             addr,

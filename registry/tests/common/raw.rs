@@ -167,6 +167,17 @@ impl Rng {
     }
 }
 
+/// Starts the binary on a fresh loopback port over `data_dir`, with `extra` flags.
+pub async fn spawn(data_dir: &std::path::Path, extra: &[&str]) -> (SocketAddr, Running) {
+    let addr = super::process::free_port();
+    let mut command = super::process::registry_command();
+    command
+        .args(["--listen", &addr.to_string(), "--data-dir"])
+        .arg(data_dir)
+        .args(extra);
+    (addr, Running(super::process::start(command, addr).await))
+}
+
 /// A registry process that is killed if the test fails before stopping it, so a failed test
 /// leaves nothing running (nor holding the test's output pipe open).
 pub struct Running(pub std::process::Child);
