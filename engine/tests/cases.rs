@@ -15,6 +15,8 @@
 //! Rule directories are named after the rule; a rule's cases live in sub-directories (e.g.
 //! `fires/`, `near_miss/`). Set `UPDATE_EXPECT=1` to rewrite `expected.txt` from the results.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -57,38 +59,12 @@ fn side_file(case: &Path, side: &str) -> Option<PathBuf> {
     found.into_iter().next()
 }
 
-fn read_refs(dir: &Path) -> Vec<Dependency> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<Dependency>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let name = path
-                    .strip_prefix(base)
-                    .expect("walked below base")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text = fs::read_to_string(&path).expect("reference file is UTF-8");
-                out.push(Dependency::new(name, text));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 fn refs_for(case: &Path, side: &str) -> Vec<Dependency> {
     let own = case.join(format!("{side}-refs"));
     if own.is_dir() {
-        read_refs(&own)
+        support::read_refs(&own)
     } else {
-        read_refs(&case.join("refs"))
+        support::read_refs(&case.join("refs"))
     }
 }
 

@@ -15,6 +15,8 @@
 //! Every rule needs a case where it fires and a near miss, enforced below. Set
 //! `UPDATE_EXPECT=1` to rewrite `expected.txt` from the results (directives are kept).
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -48,32 +50,6 @@ fn find_cases(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries.into_iter().filter(|p| p.is_dir()) {
         find_cases(&entry, out);
     }
-}
-
-fn read_refs(dir: &Path) -> Vec<Dependency> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<Dependency>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let name = path
-                    .strip_prefix(base)
-                    .expect("walked below base")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text = fs::read_to_string(&path).expect("reference file is UTF-8");
-                out.push(Dependency::new(name, text));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The rule a case belongs to: the first directory below the root.
@@ -141,7 +117,7 @@ fn run_case(case: &Path) -> Result<String, String> {
     let format = Format::from_extension(&file.to_string_lossy())
         .ok_or("schema file has no .avsc, .proto or .json extension")?;
     let text = fs::read_to_string(&file).map_err(|e| e.to_string())?;
-    let refs = read_refs(&case.join("refs"));
+    let refs = support::read_refs(&case.join("refs"));
     let schema = Schema::parse(format, &text, &refs, ParseOptions::default())
         .map_err(|e| format!("schema does not parse: {e}"))?;
     let expected_path = case.join("expected.txt");
@@ -338,7 +314,7 @@ fn every_compatibility_case_schema_lints() {
             continue;
         };
         let dir = file.parent().expect("a case file is in a directory");
-        let refs = read_refs(&dir.join("refs"));
+        let refs = support::read_refs(&dir.join("refs"));
         let Ok(schema) = Schema::parse(format, &text, &refs, ParseOptions::default()) else {
             continue;
         };
