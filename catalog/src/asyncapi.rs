@@ -397,20 +397,8 @@ fn collect_avro_names(
     match value {
         Value::Object(map) => {
             let mut ns = namespace.to_string();
-            if let Some(name) = map.get("name").and_then(Value::as_str)
-                && map
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| matches!(t, "record" | "enum" | "fixed" | "error"))
-            {
-                let full = fullname(
-                    name,
-                    map.get("namespace").and_then(Value::as_str),
-                    namespace,
-                );
-                ns = full
-                    .rsplit_once('.')
-                    .map_or(String::new(), |(n, _)| n.to_string());
+            if let Some(full) = defined_name(map, namespace) {
+                ns = namespace_of(&full);
                 // The definition is written in with an explicit namespace, so it means the
                 // same wherever it lands (names themselves may not contain dots).
                 let mut definition = map.clone();
@@ -434,6 +422,27 @@ fn collect_avro_names(
     }
 }
 
+/// The full name of the named type (record, enum, fixed, error) `map` defines, if it is one.
+fn defined_name(map: &serde_json::Map<String, Value>, namespace: &str) -> Option<String> {
+    let name = map.get("name").and_then(Value::as_str)?;
+    map.get("type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| matches!(t, "record" | "enum" | "fixed" | "error"))
+        .then(|| {
+            fullname(
+                name,
+                map.get("namespace").and_then(Value::as_str),
+                namespace,
+            )
+        })
+}
+
+/// The namespace part of a full name (empty for a name without one).
+fn namespace_of(full: &str) -> String {
+    full.rsplit_once('.')
+        .map_or(String::new(), |(n, _)| n.to_string())
+}
+
 fn inline_names(
     value: &mut Value,
     namespace: &str,
@@ -452,9 +461,7 @@ fn inline_names(
                     && defined.insert(candidate.clone())
                 {
                     let mut definition = definition.clone();
-                    let ns = candidate
-                        .rsplit_once('.')
-                        .map_or(String::new(), |(n, _)| n.to_string());
+                    let ns = namespace_of(&candidate);
                     inline_names(&mut definition, &ns, definitions, defined, depth + 1);
                     *value = definition;
                     return;
@@ -463,20 +470,8 @@ fn inline_names(
         }
         Value::Object(map) => {
             let mut ns = namespace.to_string();
-            if let Some(name) = map.get("name").and_then(Value::as_str)
-                && map
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| matches!(t, "record" | "enum" | "fixed" | "error"))
-            {
-                let full = fullname(
-                    name,
-                    map.get("namespace").and_then(Value::as_str),
-                    namespace,
-                );
-                ns = full
-                    .rsplit_once('.')
-                    .map_or(String::new(), |(n, _)| n.to_string());
+            if let Some(full) = defined_name(map, namespace) {
+                ns = namespace_of(&full);
                 defined.insert(full);
             }
             for (key, child) in map.iter_mut() {
