@@ -5,10 +5,12 @@
 //!
 //! Left out: authentication. The `/contexts/{ctx}/...` path rewriting is in `contexts.rs`.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -128,6 +130,11 @@ pub fn raw_text(text: String) -> Response {
 pub struct Params(Vec<(String, String)>);
 
 impl Params {
+    /// The parameters of a query string (`a=b&c=d`, without the `?`).
+    pub fn from_query(query: &str) -> Params {
+        Params(serde_urlencoded_pairs(query))
+    }
+
     /// Parameters holding just one true flag, for internal lookups.
     pub fn with_flag(name: &str) -> Params {
         Params(vec![(name.to_string(), "true".to_string())])
@@ -191,8 +198,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(Params(serde_urlencoded_pairs(query)))
+        Ok(Params::from_query(parts.uri.query().unwrap_or_default()))
     }
 }
 
@@ -279,11 +285,6 @@ pub fn check_subject(subject: &str) -> Result<(), ApiError> {
 
 /// Drops one trailing slash before routing: the Java client calls
 /// `/compatibility/subjects/{s}/versions/`, and Confluent routes both forms.
-pub async fn strip_trailing_slash(mut request: Request, next: Next) -> Response {
-    strip_slash(&mut request);
-    next.run(request).await
-}
-
 fn strip_slash(request: &mut Request) {
     let path = request.uri().path();
     if path.len() > 1 && path.ends_with('/') {
@@ -309,8 +310,8 @@ fn rewrite_context(request: &mut Request) {
     }
 }
 
-/// The Confluent API's request conventions as one middleware, in the order of the separate
-/// ones, outermost first: [`log_request`], [`negotiate`], [`strip_trailing_slash`], then the
+/// The Confluent API's request conventions as one middleware: the log line, media-type
+/// negotiation ([`choose_media_type`]), the trailing slash dropped, then the
 /// `/contexts/{ctx}/...` rewrite. One layer rather than four because each axum `from_fn`
 /// layer clones the service inside it and boxes a future on every request, which showed on
 /// the by-id read (bench/run, docs/performance.md).
@@ -323,24 +324,18 @@ pub async fn conventions(mut request: Request, next: Next) -> Response {
     // API: they answer in their own media types whatever `Accept` says.
     if is_catalog(uri.path()) {
         let response = next.run(request).await;
-        log_answer(&method, uri.path(), &response, started);
+        log_answer(&method, uri.path(), response.status(), started.elapsed());
         return response;
     }
     let response = match choose_media_type(request.headers()) {
         Some(chosen) => {
             strip_slash(&mut request);
             rewrite_context(&mut request);
-            let mut response = next.run(request).await;
-            if chosen != MEDIA_TYPE_V1 {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(chosen));
-            }
-            response
+            answer_in(next.run(request).await, chosen)
         }
         None => ApiError::NotAcceptable.into_response(),
     };
-    log_answer(&method, uri.path(), &response, started);
+    log_answer(&method, uri.path(), response.status(), started.elapsed());
     response
 }
 
@@ -350,13 +345,8 @@ fn is_catalog(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// Answers in the media type the client accepts best (406 when it accepts none of ours).
-pub async fn negotiate(request: Request, next: Next) -> Response {
-    let chosen = match choose_media_type(request.headers()) {
-        Some(chosen) => chosen,
-        None => return ApiError::NotAcceptable.into_response(),
-    };
-    let mut response = next.run(request).await;
+/// `response` in the media type [`choose_media_type`] chose (answers are made in ours).
+pub fn answer_in(mut response: Response, chosen: &'static str) -> Response {
     if chosen != MEDIA_TYPE_V1 {
         response
             .headers_mut()
@@ -366,8 +356,9 @@ pub async fn negotiate(request: Request, next: Next) -> Response {
 }
 
 /// Picks the response media type from `Accept`: ours first, then the unversioned one, then
-/// plain JSON; a missing header or a wildcard gets ours.
-fn choose_media_type(headers: &HeaderMap) -> Option<&'static str> {
+/// plain JSON; a missing header or a wildcard gets ours. `None`: the client accepts none of
+/// ours (406).
+pub fn choose_media_type(headers: &HeaderMap) -> Option<&'static str> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Some(MEDIA_TYPE_V1);
     };
@@ -407,23 +398,14 @@ fn choose_media_type(headers: &HeaderMap) -> Option<&'static str> {
     best.map(|(media, _)| media)
 }
 
-/// Logs each request with its status and duration (`debug`; server errors at `warn`).
-pub async fn log_request(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    log_answer(&method, uri.path(), &response, started);
-    response
-}
-
-fn log_answer(method: &Method, path: &str, response: &Response, started: std::time::Instant) {
-    let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if response.status().is_server_error() {
-        tracing::warn!(%method, %path, status, elapsed_ms, "request failed");
+/// Logs one answered request with its status and duration (`debug`; server errors at `warn`).
+pub fn log_answer(method: &Method, path: &str, status: StatusCode, elapsed: Duration) {
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    let code = status.as_u16();
+    if status.is_server_error() {
+        tracing::warn!(%method, %path, status = code, elapsed_ms, "request failed");
     } else {
-        tracing::debug!(%method, %path, status, elapsed_ms, "request");
+        tracing::debug!(%method, %path, status = code, elapsed_ms, "request");
     }
 }
 

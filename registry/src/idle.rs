@@ -13,17 +13,13 @@
 //! needs its own connection loop instead of `axum::serve`).
 
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep};
-
-use crate::tls::Peer;
 
 /// A listener whose connections close after `limit` without traffic.
 pub struct IdleListener<L> {
@@ -167,16 +163,6 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleStream<S> {
 
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
-    }
-}
-
-impl<L> Connected<IncomingStream<'_, IdleListener<L>>> for Peer
-where
-    L: Listener<Addr = SocketAddr>,
-    L::Io: Unpin,
-{
-    fn connect_info(stream: IncomingStream<'_, IdleListener<L>>) -> Peer {
-        Peer(*stream.remote_addr())
     }
 }
 

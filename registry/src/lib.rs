@@ -1,8 +1,8 @@
 //! Stele's registry service: the Confluent Schema Registry REST API over the engine.
 //!
-//! [`app`] builds the whole HTTP API as an axum [`Router`] over an [`AppState`], so tests can
-//! drive it in-process or on a socket; `main.rs` only reads configuration, opens the store and
-//! serves. Handlers (in `routes/`) extract, call [`registration`] / [`deletion`] / the store,
+//! [`app`] builds the whole HTTP API over an [`AppState`]: an axum [`Router`] wrapped in
+//! [`service::Api`], which answers by-id reads from the cache before routing. Tests drive it
+//! in-process or on a socket; `main.rs` only reads configuration, opens the store and serves. Handlers (in `routes/`) extract, call [`registration`] / [`deletion`] / the store,
 //! and return `Result<_, ApiError>`; only `error.rs` knows status codes and Confluent error
 //! codes, and only `store/` contains SQL.
 //!
@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod registration;
 pub mod routes;
 pub mod scopes;
+pub mod service;
 pub mod store;
 pub mod tls;
 
@@ -109,13 +110,14 @@ impl AppState {
     }
 }
 
-/// The whole API.
+/// The whole API: the router of every route and layer, behind the by-id shortcut of
+/// [`service::Api`] (which `axum::serve` takes as it is).
 ///
 /// With auth on, [`auth::authenticate`] runs before routing on every Confluent route (so a
 /// 401 comes before a 404 or a 406), and [`auth::policy::authorize`] after routing, where the
 /// route template and subject are known. `/health` and `/metrics` stay open to probes and
 /// scrapers: they reveal counts, never schemas or subject names.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState) -> service::Api {
     let limit = state.config.max_body_bytes;
     let recorder = Arc::clone(&state.metrics);
     let config = Arc::clone(&state.config);
@@ -144,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         ));
     }
     let confluent = confluent.layer(middleware::from_fn(http::conventions));
+    let state_for_shortcut = state.clone();
     let mut app = Router::new()
         .route("/metrics", get(metrics_with_auth))
         .route("/health", get(routes::root::health))
@@ -162,7 +165,7 @@ pub fn app(state: AppState) -> Router {
     if let Some(cors) = &config.cors {
         app = app.layer(cors.clone());
     }
-    app
+    service::Api::new(app, state_for_shortcut)
 }
 
 /// `GET /metrics`: the registry's metrics plus `stele_auth_failures_total`.

@@ -14,7 +14,7 @@ use anyhow::Context;
 use stele_registry::auth::{Auth, secret};
 use stele_registry::idle::{self, IdleListener};
 use stele_registry::store::Backend;
-use stele_registry::tls::{self, Peer, TlsListener};
+use stele_registry::tls::{self, TlsListener};
 use stele_registry::{AppState, Config, app, edge};
 use tracing_subscriber::EnvFilter;
 
@@ -191,8 +191,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let address = listener.local_addr().context("reading the bound address")?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%address, %database, scheme, "stele-registry listening");
-    // Connection info gives authentication failures a remote address to log.
-    let service = app(state).into_make_service_with_connect_info::<Peer>();
+    // One handle per connection, which knows the peer's address when authentication logs it.
+    let service = app(state);
     // Quiet connections (a client stalled in its headers) are closed; see idle.rs.
     let idle = idle::limit_for(settings.request_timeout);
     match tls {

@@ -6,25 +6,25 @@
 //!
 //! This is a small hand-written registry rather than the `metrics` crate with its Prometheus
 //! exporter. That exporter installs one process-wide recorder, while tests run many registries
-//! in one process and each must count only its own requests; and the hot path here (the
-//! by-id read producers and consumers make) costs one uncontended read lock, a hash of the
-//! route template and two relaxed atomic additions, with no allocation and no label
-//! formatting. Rendering happens only when scraped.
+//! in one process and each must count only its own requests. Recording a request costs one
+//! uncontended read lock, a hash of the route template and two relaxed atomic additions, with
+//! no allocation and no label formatting; the by-id read (the hot path producers and consumers
+//! make) holds its route's series ([`RouteMetrics`]) and skips the lock and the hash.
+//! Rendering happens only when scraped.
 //!
 //! Left out: per-subject series (unbounded), summaries and quantiles (compute them from the
 //! histogram buckets), OpenMetrics exemplars.
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::sync::Arc;
 
 /// Upper bounds of the latency buckets, in seconds; a by-id read from the cache takes well
 /// under a millisecond, a registration of a large schema can take seconds.
@@ -80,6 +80,32 @@ impl RouteSeries {
             std::array::from_fn(|_| Series::new())
         }))
     }
+
+    fn observe(&self, method: &Method, status: StatusCode, elapsed: Duration) {
+        let method = match *method {
+            Method::GET => 0,
+            Method::POST => 1,
+            Method::PUT => 2,
+            Method::DELETE => 3,
+            _ => 4,
+        };
+        let class = usize::from(status.as_u16() / 100)
+            .saturating_sub(1)
+            .min(CLASSES.len() - 1);
+        self.0[method][class].observe(elapsed);
+    }
+}
+
+/// The series of one route template, looked up once ([`Metrics::route`]) for a caller that
+/// records many requests of that route: recording then takes no lock and no hashing.
+#[derive(Debug, Clone)]
+pub struct RouteMetrics(Arc<RouteSeries>);
+
+impl RouteMetrics {
+    /// Records one answered request of this route.
+    pub fn observe(&self, method: &Method, status: StatusCode, elapsed: Duration) {
+        self.0.observe(method, status, elapsed);
+    }
 }
 
 /// The registry's metrics; one per [`crate::AppState`].
@@ -87,7 +113,7 @@ impl RouteSeries {
 pub struct Metrics {
     /// When this registry started, in seconds since the Unix epoch.
     started: f64,
-    routes: RwLock<HashMap<Box<str>, RouteSeries>>,
+    routes: RwLock<HashMap<Box<str>, Arc<RouteSeries>>>,
     rejections: AtomicU64,
 }
 
@@ -116,36 +142,31 @@ pub struct Inventory {
 impl Metrics {
     /// Records one answered request.
     pub fn observe(&self, route: &str, method: &Method, status: StatusCode, elapsed: Duration) {
-        let method = match *method {
-            Method::GET => 0,
-            Method::POST => 1,
-            Method::PUT => 2,
-            Method::DELETE => 3,
-            _ => 4,
-        };
-        let class = usize::from(status.as_u16() / 100)
-            .saturating_sub(1)
-            .min(CLASSES.len() - 1);
         {
             let routes = self
                 .routes
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some(series) = routes.get(route) {
-                series.0[method][class].observe(elapsed);
+                series.observe(method, status, elapsed);
                 return;
             }
         }
         // First request on this route: the only write, once per route template.
+        self.route(route).observe(method, status, elapsed);
+    }
+
+    /// The series of `route`, created if it has none yet. A route appears in the exposition
+    /// once it has answered a request, not before.
+    pub fn route(&self, route: &str) -> RouteMetrics {
         let mut routes = self
             .routes
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        routes
+        let series = routes
             .entry(route.into())
-            .or_insert_with(RouteSeries::new)
-            .0[method][class]
-            .observe(elapsed);
+            .or_insert_with(|| Arc::new(RouteSeries::new()));
+        RouteMetrics(Arc::clone(series))
     }
 
     /// Counts a registration refused as incompatible (409 40901).

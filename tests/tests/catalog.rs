@@ -494,7 +494,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 async fn call(
-    router: &axum::Router,
+    router: &stele_registry::service::Api,
     method: Method,
     path: &str,
     body: Option<Value>,

@@ -11,11 +11,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use stele_engine::{CheckOptions, Dependency, Format, Level, ParseOptions, Schema, Versioned};
+use stele_registry::service::Api;
 use stele_registry::store::sqlite::SqliteStore;
 use stele_registry::{AppState, Config, app};
 use tower::ServiceExt;
@@ -104,7 +104,7 @@ fn histories() -> Vec<Vec<String>> {
 }
 
 struct Registry {
-    router: Router,
+    router: Api,
     _dir: tempfile::TempDir,
 }
 

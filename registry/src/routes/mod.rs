@@ -9,7 +9,7 @@ mod format;
 pub mod metrics;
 mod mode;
 pub mod root;
-mod schemas;
+pub mod schemas;
 mod subjects;
 
 use axum::Router;
@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/contexts/{context}", delete(contexts::remove))
         .route("/schemas", get(schemas::list))
         .route("/schemas/types", get(schemas::types))
-        .route("/schemas/ids/{id}", get(schemas::by_id))
+        .route(schemas::BY_ID, get(schemas::by_id))
         .route("/schemas/ids/{id}/schema", get(schemas::raw_by_id))
         .route("/schemas/ids/{id}/subjects", get(schemas::subjects_of))
         .route("/schemas/ids/{id}/versions", get(schemas::versions_of))

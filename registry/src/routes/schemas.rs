@@ -3,6 +3,8 @@
 //! `format=serialized` is handled in `format.rs`. Left out: guids,
 //! `ruleType`, `aliases`.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use stele_engine::Format;
@@ -16,7 +18,6 @@ use crate::http::{ConfluentPath, Params, Reply, json_bytes, parse_schema_id, raw
 use crate::registration::{stored_schema, version_schema};
 use crate::routes::format::formatted;
 use crate::store::{SchemaId, VersionRow};
-use std::sync::Arc;
 
 /// `GET /schemas/types`.
 pub async fn types() -> Reply<Vec<&'static str>> {
@@ -60,6 +61,14 @@ fn selected(subject: Option<&str>, usage: &VersionRow) -> bool {
     subject.is_none_or(|s| contexts::is_context_name(s) || s == usage.subject)
 }
 
+/// The route template of [`by_id`] (also its metrics label).
+pub const BY_ID: &str = "/schemas/ids/{id}";
+
+/// Whether `GET /schemas/ids/{id}` should add the context's largest id (`maxId`).
+fn fetch_max_id(params: &Params) -> bool {
+    params.flag_any(&["fetchMaxId", "fetch_max_id"])
+}
+
 /// `GET /schemas/ids/{id}`: the schema, even when every version using it is soft-deleted.
 pub async fn by_id(
     State(state): State<AppState>,
@@ -68,7 +77,7 @@ pub async fn by_id(
 ) -> Result<Response, ApiError> {
     let cached = find(&state, &id, &params).await?;
     let subject = subject_param(&params).filter(|s| !contexts::is_context_name(s));
-    let fetch_max_id = params.flag_any(&["fetchMaxId", "fetch_max_id"]);
+    let fetch_max_id = fetch_max_id(&params);
     let text = formatted(&state, &cached, &params).await?;
     if subject.is_none() && !fetch_max_id && text.is_none() {
         return Ok(json_bytes(cached.by_id_body.clone()));
@@ -90,6 +99,33 @@ pub async fn by_id(
         entity.max_id = Some(state.store.max_schema_id(&cached.stored.context).await?.0);
     }
     Ok(Reply(entity).into_response())
+}
+
+/// [`by_id`]'s answer for a request that needs nothing but the cache: the path is
+/// `/schemas/ids/` and digits, the id is in the default context's cache, and no parameter
+/// changes the answer (`subject` picks a context, `fetchMaxId` and `format` add to it).
+/// `None` otherwise: the request goes through the router to [`by_id`], which gives the same
+/// answer for the same request (a test compares the two) and fills the cache.
+///
+/// This is the serializers' hot path; `crate::service` calls it before routing, where it costs
+/// a fraction of the routed request (docs/performance.md).
+pub fn by_id_from_cache(state: &AppState, path: &str, query: Option<&str>) -> Option<Response> {
+    let id = path.strip_prefix("/schemas/ids/")?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let id = SchemaId(parse_schema_id(id).ok()?);
+    if let Some(query) = query {
+        let params = Params::from_query(query);
+        if params.get("subject").is_some()
+            || params.get("format").is_some()
+            || fetch_max_id(&params)
+        {
+            return None;
+        }
+    }
+    let cached = state.cache.stored(contexts::DEFAULT_CONTEXT, id)?;
+    Some(json_bytes(cached.by_id_body.clone()))
 }
 
 /// Default and largest page of `GET /schemas` (`schema.search.default.limit`).
