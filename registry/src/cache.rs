@@ -11,8 +11,21 @@
 //! [`SchemaCache::invalidate`], called by the store's watch tasks (LISTEN/NOTIFY plus a poll;
 //! see `store/postgres.rs`). "Latest" reads are never cached, so they see other nodes' writes
 //! at once.
+//!
+//! With authentication on, the cache also keeps the subjects that hold each id (its
+//! *holders*), for the ACL check of by-id reads (`auth/policy.rs`): a principal may read an id
+//! when it may read one of its holders. Holders only shrink by a permanent delete, which
+//! invalidates them like the schema; they grow when another subject registers the same
+//! schema, which the cached list does not see, so a check the cached holders refuse is asked
+//! of the database again (and the list refreshed) before it is refused.
+//!
+//! A read that went to the database while a permanent delete was invalidating the same id
+//! could put the pre-delete answer back after the invalidation. Every invalidation therefore
+//! moves a generation counter, and entries read from the database are only kept when the
+//! generation they were read under is still current ([`SchemaCache::generation`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
@@ -105,14 +118,26 @@ impl<T: Clone> ByContext<T> {
     }
 }
 
+/// The subjects that hold an id (use it in a live or soft-deleted version).
+pub type Holders = Arc<[String]>;
+
 /// The cache shared by all requests.
 #[derive(Debug, Default)]
 pub struct SchemaCache {
     stored: RwLock<ByContext<Arc<CachedSchema>>>,
     parsed: RwLock<ByContext<Arc<Schema>>>,
+    holders: RwLock<ByContext<Holders>>,
+    /// Moved by every invalidation; see the module docs.
+    generation: AtomicU64,
 }
 
 impl SchemaCache {
+    /// The current generation: read it before asking the database for something to cache,
+    /// and pass it to the `put_` method with the answer.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// The cached stored schema, if present.
     pub fn stored(&self, context: &str, id: SchemaId) -> Option<Arc<CachedSchema>> {
         self.stored
@@ -121,13 +146,37 @@ impl SchemaCache {
             .get(context, id)
     }
 
-    /// Remembers a stored schema.
-    pub fn put_stored(&self, entry: Arc<CachedSchema>) {
+    /// Remembers a stored schema read from the database under `generation`, unless an
+    /// invalidation happened since.
+    pub fn put_stored(&self, entry: Arc<CachedSchema>, generation: u64) {
         let (context, id) = (entry.stored.context.clone(), entry.stored.id);
-        self.stored
+        let mut stored = self
+            .stored
             .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.generation() == generation {
+            stored.insert(&context, id, entry);
+        }
+    }
+
+    /// The cached holders of an id, if present.
+    pub fn holders(&self, context: &str, id: SchemaId) -> Option<Holders> {
+        self.holders
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(&context, id, entry);
+            .get(context, id)
+    }
+
+    /// Remembers the holders of an id read from the database under `generation`, unless an
+    /// invalidation happened since.
+    pub fn put_holders(&self, context: &str, id: SchemaId, holders: Holders, generation: u64) {
+        let mut map = self
+            .holders
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.generation() == generation {
+            map.insert(context, id, holders);
+        }
     }
 
     /// The cached parsed schema, if present.
@@ -150,12 +199,22 @@ impl SchemaCache {
             .insert_weighed(context, id, schema, weight, MAX_PARSED_BYTES);
     }
 
-    /// Forgets an id of `context` after a permanent delete, so it is looked up again.
+    /// Forgets an id of `context` (its schema and holders) after a permanent delete, so it
+    /// is looked up again.
     pub fn invalidate(&self, context: &str, id: SchemaId) {
-        self.stored
+        // Under both write locks, so a `put_` that read the old generation cannot insert
+        // after the removal.
+        let mut stored = self
+            .stored
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(context, id);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut holders = self
+            .holders
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        stored.remove(context, id);
+        holders.remove(context, id);
     }
 }
 

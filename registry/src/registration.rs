@@ -147,6 +147,7 @@ pub async fn stored_schema(
     if let Some(hit) = state.cache.stored(context, id) {
         return Ok(Some(hit));
     }
+    let generation = state.cache.generation();
     let Some(stored) = state.store.schema_by_id(context, id).await? else {
         return Ok(None);
     };
@@ -156,7 +157,7 @@ pub async fn stored_schema(
         stored,
         by_id_body: body.into(),
     });
-    state.cache.put_stored(Arc::clone(&entry));
+    state.cache.put_stored(Arc::clone(&entry), generation);
     Ok(Some(entry))
 }
 

@@ -189,18 +189,21 @@ async fn erasures_reach_the_cache_without_notifications() {
     let store = PgStore::open(&db.url).await.unwrap();
     let cache = Arc::new(SchemaCache::default());
     let tasks = store.watch_erasures(Arc::clone(&cache)).await.unwrap();
-    cache.put_stored(Arc::new(CachedSchema {
-        stored: StoredSchema {
-            context: ".ctx".into(),
-            id: SchemaId(7),
-            schema_type: "AVRO".into(),
-            schema: "\"int\"".into(),
-            references: Vec::new(),
-            metadata: None,
-            rule_set: None,
-        },
-        by_id_body: "{}".into(),
-    }));
+    cache.put_stored(
+        Arc::new(CachedSchema {
+            stored: StoredSchema {
+                context: ".ctx".into(),
+                id: SchemaId(7),
+                schema_type: "AVRO".into(),
+                schema: "\"int\"".into(),
+                references: Vec::new(),
+                metadata: None,
+                rule_set: None,
+            },
+            by_id_body: "{}".into(),
+        }),
+        cache.generation(),
+    );
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
         .await
         .unwrap();

@@ -16,7 +16,10 @@
 //! | any other route | read on `*` (`GET`), admin on `*` (other methods) |
 //!
 //! Like Karapace, a schema id the principal may not read answers 404 rather than 403, so ids
-//! do not reveal which subjects exist; lists are filtered the same way. Filtering happens
+//! do not reveal which subjects exist; lists are filtered the same way. The subjects holding
+//! an id are kept in the schema cache once read ([`may_read_id`]), so the check of a by-id
+//! read usually needs no query, and the shortcut of `service.rs` can make it too
+//! ([`may_read_id_cached`]). Filtering happens
 //! after `offset`/`limit` were applied, so a page may come back shorter than `limit`.
 //!
 //! Left out: per-context grants other than through patterns (`:.ctx:*`), audit logs of allowed
@@ -203,8 +206,25 @@ fn denied(principal: &Principal, permission: Permission, resource: &str) -> Resp
     .into_response()
 }
 
+/// Whether `principal` may read schema `id` of `context` by what is known without asking the
+/// database: a read grant on every subject, or on one of the id's cached holders. `false`
+/// means "not known", not "refused": [`may_read_id`] then asks the database.
+pub fn may_read_id_cached(
+    state: &AppState,
+    principal: &Principal,
+    context: &str,
+    id: SchemaId,
+) -> bool {
+    principal.may_globally(Permission::Read)
+        || state
+            .cache
+            .holders(context, id)
+            .is_some_and(|holders| holders.iter().any(|s| principal.may(Permission::Read, s)))
+}
+
 /// Passes when the principal may read every subject, or one that holds schema `id` in the
-/// context the request addresses; else the handler's own 404 for an unknown id.
+/// context the request addresses; else the handler's own 404 for an unknown id. The holders
+/// come from the cache when they allow the read, else from the database (and are cached).
 async fn may_read_id(
     state: &AppState,
     principal: &Principal,
@@ -218,19 +238,31 @@ async fn may_read_id(
     let Ok(number) = id.trim().parse::<i32>() else {
         return Ok(());
     };
+    let id = SchemaId(number);
     let subject = params.get("subject").map(contexts::normalize_subject);
     let context = subject
         .as_deref()
         .map_or(contexts::DEFAULT_CONTEXT, contexts::context_of);
+    if may_read_id_cached(state, principal, context, id) {
+        return Ok(());
+    }
+    let generation = state.cache.generation();
     let usages = state
         .store
-        .usages(context, SchemaId(number))
+        .usages(context, id)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
-    if usages
+    let mut holders: Vec<String> = usages.into_iter().map(|usage| usage.subject).collect();
+    holders.dedup();
+    let allowed = holders
         .iter()
-        .any(|usage| principal.may(Permission::Read, &usage.subject))
-    {
+        .any(|subject| principal.may(Permission::Read, subject));
+    if !holders.is_empty() {
+        state
+            .cache
+            .put_holders(context, id, holders.into(), generation);
+    }
+    if allowed {
         Ok(())
     } else {
         tracing::info!(user = %principal.name, id = number, "schema id hidden from principal");
