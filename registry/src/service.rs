@@ -4,7 +4,7 @@
 //!
 //! A producer or consumer that meets a schema id it has not seen asks
 //! `GET /schemas/ids/{id}`. When the answer is already in the cache and the request needs
-//! nothing else (see [`routes::schemas::by_id_from_cache`]), [`Api`] answers it before routing:
+//! nothing else (see [`routes::schemas::plain_by_id`]), [`Api`] answers it before routing:
 //! no router, middleware stack, extractors or request timeout, which together cost about a
 //! third of a routed read's CPU time on the benchmark machine (docs/performance.md). The
 //! answer is the handler's own (same bytes, status and headers; a test compares them), in the
@@ -12,8 +12,13 @@
 //! the same way. A request the shortcut cannot answer, a cache miss included, is routed as
 //! usual, and the handler fills the cache for the next one.
 //!
-//! The shortcut is off when authentication or CORS is configured: every request then takes
-//! the routed path, where credentials, ACLs and CORS headers are handled in one place.
+//! With authentication on, the shortcut answers only requests whose credentials are known
+//! good without waiting (a bearer token, or a Basic login verified in the last ten minutes:
+//! `Auth::known_principal`) from a principal known to be allowed the id (a read grant on
+//! every subject, or on a cached holder of the id: `policy::may_read_id_cached`). Everything
+//! else, including every refusal, takes the routed path, where credentials are verified,
+//! failures counted and logged, and holders read from the database. With CORS configured the
+//! shortcut is off: CORS headers are added in one place, around the router.
 //!
 //! [`Api`] is also the make-service `axum::serve` takes: each connection gets a handle that
 //! knows the peer's address when authentication needs it (failed logins are logged with it).
@@ -35,6 +40,8 @@ use axum::serve::{IncomingStream, Listener};
 use tower_service::Service;
 
 use crate::AppState;
+use crate::auth::policy;
+use crate::contexts;
 use crate::http;
 use crate::metrics::RouteMetrics;
 use crate::routes;
@@ -52,7 +59,7 @@ pub struct Api {
 struct Shared {
     router: Router,
     state: AppState,
-    /// Whether [`Api::answer_from_cache`] may answer (no authentication, no CORS).
+    /// Whether [`Api::answer_from_cache`] may answer (not with CORS).
     shortcut: bool,
     /// The by-id route's metrics, looked up once.
     by_id: RouteMetrics,
@@ -61,7 +68,7 @@ struct Shared {
 impl Api {
     /// `router` (the routed API over `state`) with the by-id shortcut in front.
     pub(crate) fn new(router: Router, state: AppState) -> Api {
-        let shortcut = state.config.auth.is_none() && state.config.cors.is_none();
+        let shortcut = state.config.cors.is_none();
         let by_id = state.metrics.route(routes::schemas::BY_ID);
         Api {
             shared: Arc::new(Shared {
@@ -88,7 +95,18 @@ impl Api {
         }
         let started = Instant::now();
         let uri = request.uri();
-        let response = routes::schemas::by_id_from_cache(&shared.state, uri.path(), uri.query())?;
+        let id = routes::schemas::plain_by_id(uri.path(), uri.query())?;
+        if let Some(auth) = &shared.state.config.auth {
+            // Only credentials known to be good, for an id the principal is known to be
+            // allowed to read; everything else (first logins, refusals, ids whose holders
+            // are not cached) is decided, counted and logged on the routed path.
+            let principal = auth.known_principal(request.headers())?;
+            if !policy::may_read_id_cached(&shared.state, &principal, contexts::DEFAULT_CONTEXT, id)
+            {
+                return None;
+            }
+        }
+        let response = routes::schemas::cached_by_id(&shared.state, id)?;
         // A client that accepts none of our media types gets its 406 from the router.
         let chosen = http::choose_media_type(request.headers())?;
         let response = http::answer_in(response, chosen);
@@ -229,6 +247,78 @@ mod tests {
         assert!(
             api.answer_from_cache(&request(Method::GET, "/schemas/ids/1?fetchMaxId=false", ""))
                 .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn with_auth_the_shortcut_answers_known_principals_allowed_the_id() {
+        use crate::auth::{Auth, file, secret};
+        let token = |name: &str| {
+            let digest = secret::hex(&secret::sha256(&[format!("stele_{name}").as_bytes()]));
+            format!("[[tokens]]\nname = \"{name}\"\nsha256 = \"{digest}\"\n")
+        };
+        let text = format!(
+            "{}{}{}[[acl]]\nprincipal = \"all\"\npermission = \"write\"\n\
+             [[acl]]\nprincipal = \"some\"\npermission = \"read\"\nsubjects = \"a-*\"\n\
+             [[acl]]\nprincipal = \"other\"\npermission = \"read\"\nsubjects = \"b-*\"\n",
+            token("all"),
+            token("some"),
+            token("other")
+        );
+        let auth = Auth::from_accounts(file::parse(&text).expect("a valid auth file"))
+            .expect("accounts load");
+        let config = Config {
+            auth: Some(Arc::new(auth)),
+            ..Config::default()
+        };
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open_file(&dir.path().join("registry.db"))
+            .await
+            .expect("a fresh SQLite file opens");
+        let mut api = app(AppState::new(Arc::new(store), config));
+        let as_principal = |name: &str, method: Method, uri: &str, body: &'static str| {
+            let mut request = request(method, uri, body);
+            let value = format!("Bearer stele_{name}")
+                .parse()
+                .expect("a header value");
+            request.headers_mut().insert("authorization", value);
+            request
+        };
+        let registered = api
+            .call(as_principal(
+                "all",
+                Method::POST,
+                "/subjects/a-value/versions",
+                SCHEMA,
+            ))
+            .await
+            .expect("infallible");
+        assert_eq!(registered.status(), 200);
+        let read = |name: &str| as_principal(name, Method::GET, "/schemas/ids/1", "");
+        // The first read fills the schema cache; the global reader takes the shortcut next.
+        assert_eq!(
+            api.call(read("all")).await.expect("infallible").status(),
+            200
+        );
+        assert!(api.answer_from_cache(&read("all")).is_some());
+        // A reader of `a-*` is not known to be allowed until the holders are cached, which
+        // its first (routed) read does; a reader of `b-*` never is.
+        assert!(api.answer_from_cache(&read("some")).is_none());
+        assert_eq!(
+            api.call(read("some")).await.expect("infallible").status(),
+            200
+        );
+        assert!(api.answer_from_cache(&read("some")).is_some());
+        assert!(api.answer_from_cache(&read("other")).is_none());
+        assert_eq!(
+            api.call(read("other")).await.expect("infallible").status(),
+            404
+        );
+        // Unknown or missing credentials are the router's (401, counted and logged).
+        assert!(api.answer_from_cache(&read("nobody")).is_none());
+        assert!(
+            api.answer_from_cache(&request(Method::GET, "/schemas/ids/1", ""))
+                .is_none()
         );
     }
 

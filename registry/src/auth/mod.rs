@@ -13,7 +13,9 @@
 //! When it is on, a Basic login costs one argon2 verification (about 10 ms, on the
 //! blocking pool, at most one per core at a time) and is then cached for ten minutes under
 //! a keyed SHA-256 of `user:password`, so repeated requests cost a hash and a map lookup.
-//! Tokens are checked by SHA-256 against every token digest in constant time.
+//! Tokens are checked by SHA-256 against every token digest in constant time. The by-id
+//! shortcut (`service.rs`) asks [`Auth::known_principal`], which answers only from those two
+//! (no verification, no refusal), and leaves everything else to [`authenticate`].
 //!
 //! Failed logins (wrong password, unknown user or token, malformed header) are counted for
 //! `stele_auth_failures_total` and logged with the user name and remote address; a password or
@@ -188,25 +190,30 @@ impl Auth {
 
     /// The principal the `Authorization` header proves.
     async fn principal(&self, headers: &HeaderMap) -> Result<Arc<Principal>, (Refusal, String)> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .ok_or((Refusal::Missing, String::new()))?;
-        let value = value
-            .to_str()
-            .map_err(|_| (Refusal::Malformed, String::new()))?;
-        let (scheme, credentials) = value
-            .trim()
-            .split_once(' ')
-            .ok_or((Refusal::Malformed, String::new()))?;
-        let credentials = credentials.trim();
-        if scheme.eq_ignore_ascii_case("basic") {
-            self.basic(credentials).await
-        } else if scheme.eq_ignore_ascii_case("bearer") {
-            self.bearer(credentials)
-                .ok_or((Refusal::UnknownToken, String::new()))
-        } else {
-            Err((Refusal::Malformed, String::new()))
+        match presented(headers).map_err(|refusal| (refusal, String::new()))? {
+            Presented::Basic(encoded) => self.basic(encoded).await,
+            Presented::Bearer(token) => self
+                .bearer(token)
+                .ok_or((Refusal::UnknownToken, String::new())),
         }
+    }
+
+    /// The principal the `Authorization` header proves, when that is known without waiting:
+    /// a valid bearer token, or a Basic login verified in the last ten minutes. `None` for
+    /// anything else, which [`authenticate`] then decides (verifying, counting and logging).
+    pub fn known_principal(&self, headers: &HeaderMap) -> Option<Arc<Principal>> {
+        match presented(headers).ok()? {
+            Presented::Basic(encoded) => {
+                let decoded = STANDARD.decode(encoded).ok()?;
+                self.cached(&self.login_key(&decoded))
+            }
+            Presented::Bearer(token) => self.bearer(token),
+        }
+    }
+
+    /// The key a verified Basic login is remembered under: a keyed SHA-256 of `user:password`.
+    fn login_key(&self, decoded: &[u8]) -> Digest256 {
+        secret::sha256(&[&self.cache_key, decoded])
     }
 
     /// `Basic base64(user:password)`.
@@ -214,7 +221,7 @@ impl Auth {
         let decoded = STANDARD
             .decode(encoded)
             .map_err(|_| (Refusal::Malformed, String::new()))?;
-        let key = secret::sha256(&[&self.cache_key, &decoded]);
+        let key = self.login_key(&decoded);
         if let Some(principal) = self.cached(&key) {
             return Ok(principal);
         }
@@ -283,6 +290,28 @@ impl Auth {
             }
         }
         cache.insert(key, (principal, Instant::now()));
+    }
+}
+
+/// Credentials as the `Authorization` header presents them.
+enum Presented<'a> {
+    /// `Basic`, with the base64 text.
+    Basic(&'a str),
+    /// `Bearer`, with the token.
+    Bearer(&'a str),
+}
+
+fn presented(headers: &HeaderMap) -> Result<Presented<'_>, Refusal> {
+    let value = headers.get(header::AUTHORIZATION).ok_or(Refusal::Missing)?;
+    let value = value.to_str().map_err(|_| Refusal::Malformed)?;
+    let (scheme, credentials) = value.trim().split_once(' ').ok_or(Refusal::Malformed)?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("basic") {
+        Ok(Presented::Basic(credentials))
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(Presented::Bearer(credentials))
+    } else {
+        Err(Refusal::Malformed)
     }
 }
 
@@ -411,5 +440,29 @@ mod tests {
         );
         // A wrong password is not cached: the right one still works afterwards.
         assert!(auth.principal(&basic("alice:s3cret")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn known_principals_need_no_verification() {
+        let auth = auth();
+        // Tokens are known at once; a Basic login only once it was verified.
+        let ci = auth
+            .known_principal(&headers("Bearer stele_token"))
+            .unwrap();
+        assert_eq!(ci.name, "ci");
+        assert!(auth.known_principal(&basic("alice:s3cret")).is_none());
+        let alice = auth.principal(&basic("alice:s3cret")).await.unwrap();
+        let known = auth.known_principal(&basic("alice:s3cret")).unwrap();
+        assert!(Arc::ptr_eq(&alice, &known));
+        for unknown in [
+            basic("alice:wrong"),
+            basic("bob:s3cret"),
+            headers("Bearer stele_other"),
+            headers("Basic !!!"),
+            headers("Digest x"),
+            HeaderMap::new(),
+        ] {
+            assert!(auth.known_principal(&unknown).is_none(), "{unknown:?}");
+        }
     }
 }

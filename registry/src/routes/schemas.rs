@@ -101,15 +101,15 @@ pub async fn by_id(
     Ok(Reply(entity).into_response())
 }
 
-/// [`by_id`]'s answer for a request that needs nothing but the cache: the path is
-/// `/schemas/ids/` and digits, the id is in the default context's cache, and no parameter
-/// changes the answer (`subject` picks a context, `fetchMaxId` and `format` add to it).
-/// `None` otherwise: the request goes through the router to [`by_id`], which gives the same
-/// answer for the same request (a test compares the two) and fills the cache.
+/// The id of a by-id read whose answer needs nothing but the cache: the path is
+/// `/schemas/ids/` and digits, and no parameter changes the answer (`subject` picks a
+/// context, `fetchMaxId` and `format` add to it). `None` for any other request.
 ///
-/// This is the serializers' hot path; `crate::service` calls it before routing, where it costs
-/// a fraction of the routed request (docs/performance.md).
-pub fn by_id_from_cache(state: &AppState, path: &str, query: Option<&str>) -> Option<Response> {
+/// With [`cached_by_id`], this is the serializers' hot path as `crate::service` serves it,
+/// before routing. A request either refuses goes through the router to [`by_id`], which gives
+/// the same answer for the same request (`registry/tests/shortcut.rs` compares the two) and
+/// fills the cache.
+pub fn plain_by_id(path: &str, query: Option<&str>) -> Option<SchemaId> {
     let id = path.strip_prefix("/schemas/ids/")?;
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -124,6 +124,12 @@ pub fn by_id_from_cache(state: &AppState, path: &str, query: Option<&str>) -> Op
             return None;
         }
     }
+    Some(id)
+}
+
+/// [`by_id`]'s answer for a [`plain_by_id`] request of the default context, if the id is
+/// cached.
+pub fn cached_by_id(state: &AppState, id: SchemaId) -> Option<Response> {
     let cached = state.cache.stored(contexts::DEFAULT_CONTEXT, id)?;
     Some(json_bytes(cached.by_id_body.clone()))
 }
