@@ -17,7 +17,7 @@
 //!
 //! Like Karapace, a schema id the principal may not read answers 404 rather than 403, so ids
 //! do not reveal which subjects exist; lists are filtered the same way. The subjects holding
-//! an id are kept in the schema cache once read ([`may_read_id`]), so the check of a by-id
+//! an id are kept in the schema cache once read (`may_read_id`), so the check of a by-id
 //! read usually needs no query, and the shortcut of `service.rs` can make it too
 //! ([`may_read_id_cached`]). Filtering happens
 //! after `offset`/`limit` were applied, so a page may come back shorter than `limit`.
@@ -208,7 +208,7 @@ fn denied(principal: &Principal, permission: Permission, resource: &str) -> Resp
 
 /// Whether `principal` may read schema `id` of `context` by what is known without asking the
 /// database: a read grant on every subject, or on one of the id's cached holders. `false`
-/// means "not known", not "refused": [`may_read_id`] then asks the database.
+/// means "not known", not "refused": `may_read_id` then asks the database.
 pub fn may_read_id_cached(
     state: &AppState,
     principal: &Principal,
