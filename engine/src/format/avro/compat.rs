@@ -27,7 +27,7 @@
 // foldhash rather than std's SipHash: these maps are keyed by names from the schemas being
 // compared, not by attacker-chosen keys in a long-lived table, and hashing dominated the
 // profile of wide records.
-use foldhash::{HashMap, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::model::{Field, Model, Named, NamedKind, Prim, Ty, short_name};
 use crate::finding::Issue;
@@ -57,7 +57,7 @@ pub(crate) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
         path: String::new(),
         depth: 0,
     };
-    checker.check(reader.root(), writer.root(), "the schema", out);
+    checker.check(reader.root(), writer.root(), What::Schema, out);
     if checker.limit_exceeded {
         out.push(Issue {
             rule: crate::rules::common::CHECK_LIMIT_EXCEEDED,
@@ -67,6 +67,35 @@ pub(crate) fn can_read(reader: &Model, writer: &Model, pair: &Pair, out: &mut Ve
                  too deep to compare completely, so the change is refused rather than passed unchecked"
             ),
         });
+    }
+}
+
+/// What a node of the walk is, as details name it (`field \`total\``, `items of field
+/// \`tags\``). Built as the walk descends and only formatted when a detail is written, so
+/// the walk allocates nothing for the nodes that read cleanly (almost all of them).
+#[derive(Debug, Clone, Copy)]
+enum What<'a> {
+    /// The top-level type.
+    Schema,
+    /// A record field's type.
+    Field(&'a str),
+    /// The items of an array.
+    Items(&'a What<'a>),
+    /// The values of a map.
+    Values(&'a What<'a>),
+    /// A trial walk whose details are thrown away (`reads_cleanly`).
+    Trial,
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Schema => f.write_str("the schema"),
+            What::Field(name) => write!(f, "field `{name}`"),
+            What::Items(of) => write!(f, "items of {of}"),
+            What::Values(of) => write!(f, "values of {of}"),
+            What::Trial => Ok(()),
+        }
     }
 }
 
@@ -160,7 +189,7 @@ impl<'m> Checker<'m> {
     }
 
     /// Runs `check` with `segment` appended to the path.
-    fn enter(&mut self, segment: &str, r: &'m Ty, w: &'m Ty, what: &str, out: &mut Vec<Issue>) {
+    fn enter(&mut self, segment: &str, r: &'m Ty, w: &'m Ty, what: What<'_>, out: &mut Vec<Issue>) {
         let len = self.path.len();
         self.path.push_str(segment);
         self.check(r, w, what, out);
@@ -197,7 +226,7 @@ impl<'m> Checker<'m> {
         }
         let saved = self.visited.clone();
         let mut scratch = Vec::new();
-        self.check(r, w, "", &mut scratch);
+        self.check(r, w, What::Trial, &mut scratch);
         self.visited = saved;
         if !scratch.is_empty() {
             self.unreadable.insert(key);
@@ -205,7 +234,7 @@ impl<'m> Checker<'m> {
         scratch.is_empty()
     }
 
-    fn check(&mut self, r: &'m Ty, w: &'m Ty, what: &str, out: &mut Vec<Issue>) {
+    fn check(&mut self, r: &'m Ty, w: &'m Ty, what: What<'_>, out: &mut Vec<Issue>) {
         if self.depth >= MAX_WALK_DEPTH {
             self.limit_exceeded = true;
             return;
@@ -215,7 +244,7 @@ impl<'m> Checker<'m> {
         self.depth -= 1;
     }
 
-    fn check_inner(&mut self, r: &'m Ty, w: &'m Ty, what: &str, out: &mut Vec<Issue>) {
+    fn check_inner(&mut self, r: &'m Ty, w: &'m Ty, what: What<'_>, out: &mut Vec<Issue>) {
         let (reader_v, writer_v) = (self.reader_v, self.writer_v);
         match (shape(self.reader, r), shape(self.writer, w)) {
             (Shape::Union(r_branches), Shape::Union(w_branches)) => {
@@ -273,10 +302,10 @@ impl<'m> Checker<'m> {
                 }
             }
             (Shape::Array(ri), Shape::Array(wi)) => {
-                self.enter("/items", ri, wi, &format!("items of {what}"), out);
+                self.enter("/items", ri, wi, What::Items(&what), out);
             }
             (Shape::Map(rv), Shape::Map(wv)) => {
-                self.enter("/values", rv, wv, &format!("values of {what}"), out);
+                self.enter("/values", rv, wv, What::Values(&what), out);
             }
             (Shape::Named(rd), Shape::Named(wd))
                 if std::mem::discriminant(&rd.kind) == std::mem::discriminant(&wd.kind) =>
@@ -298,7 +327,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn type_changed(&self, r: &Ty, w: &Ty, what: &str, out: &mut Vec<Issue>) {
+    fn type_changed(&self, r: &Ty, w: &Ty, what: What<'_>, out: &mut Vec<Issue>) {
         self.issue(
             AVRO_TYPE_CHANGED,
             "",
@@ -342,7 +371,7 @@ impl<'m> Checker<'m> {
                     default,
                 },
                 NamedKind::Enum { symbols: ws, .. },
-            ) if default.is_none() => {
+            ) if default.is_none() && rs != ws => {
                 for symbol in ws.iter().filter(|s| !rs.contains(s)) {
                     self.issue(
                         AVRO_ENUM_SYMBOL_REMOVED,
@@ -379,25 +408,33 @@ impl<'m> Checker<'m> {
         writer_fields: &'m [Field],
         out: &mut Vec<Issue>,
     ) {
-        // Records with hundreds of fields are common in analytics events: look writer fields up
-        // by name instead of scanning them for every reader field.
-        let by_name: HashMap<&str, &'m Field> = writer_fields
-            .iter()
-            .map(|wf| (wf.name.as_str(), wf))
-            .collect();
-        for rf in reader_fields {
-            let found = by_name.get(rf.name.as_str()).copied().or_else(|| {
-                rf.aliases
-                    .iter()
-                    .find_map(|alias| by_name.get(alias.as_str()).copied())
-            });
+        // Records with hundreds of fields are common in analytics events. Versions usually keep
+        // their fields in order, so the writer's field at the same position is tried first;
+        // otherwise writer fields are looked up by name (the map is built on first need)
+        // instead of scanned for every reader field.
+        let mut by_name: Option<HashMap<&str, &'m Field>> = None;
+        for (position, rf) in reader_fields.iter().enumerate() {
+            let found = match writer_fields.get(position) {
+                Some(wf) if wf.name == rf.name => Some(wf),
+                _ => {
+                    let by_name = by_name.get_or_insert_with(|| {
+                        let mut map = HashMap::with_capacity(writer_fields.len());
+                        map.extend(writer_fields.iter().map(|wf| (wf.name.as_str(), wf)));
+                        map
+                    });
+                    by_name.get(rf.name.as_str()).copied().or_else(|| {
+                        rf.aliases
+                            .iter()
+                            .find_map(|alias| by_name.get(alias.as_str()).copied())
+                    })
+                }
+            };
             let len = self.path.len();
             self.path.push_str("/fields/");
             self.path.push_str(&rf.name);
             match found {
                 Some(wf) => {
-                    let what = format!("field `{}`", rf.name);
-                    self.enter("/type", &rf.ty, &wf.ty, &what, out);
+                    self.enter("/type", &rf.ty, &wf.ty, What::Field(&rf.name), out);
                 }
                 None if rf.default.is_none() => self.issue(
                     AVRO_FIELD_ADDED_WITHOUT_DEFAULT,

@@ -20,6 +20,9 @@ use crate::format::{MAX_DEPTH, ParseError, ParseErrorKind};
 /// Attributes kept beside a type: `logicalType`, its `precision`/`scale`, custom properties.
 pub(crate) type Props = BTreeMap<String, Value>;
 
+/// Named types by full name.
+pub(crate) type NamedTypes = foldhash::HashMap<String, Named>;
+
 /// Largest `size` a fixed type may declare. Avro Java stores sizes in an `int`, and a larger
 /// size would let one datum claim gigabytes.
 pub(crate) const MAX_FIXED_SIZE: u64 = i32::MAX as u64;
@@ -132,10 +135,14 @@ pub(crate) struct Field {
 
 /// A parsed schema: its root type, every named type it can see (its own and those of its
 /// references) and which of them its own text defines.
+///
+/// `named` is looked up for every reference the compatibility walk meets (once per field of
+/// a named type, on both sides), and never iterated: a hash map, with foldhash as elsewhere in
+/// the engine (randomly seeded per process, so schema authors cannot aim for collisions).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Model {
     pub root: Option<Ty>,
-    pub named: BTreeMap<String, Named>,
+    pub named: NamedTypes,
     pub own: BTreeSet<String>,
 }
 
@@ -714,7 +721,7 @@ pub(crate) fn short_json(value: &Value) -> String {
 pub(crate) fn default_matches(
     ty: &Ty,
     value: &Value,
-    named: &BTreeMap<String, Named>,
+    named: &NamedTypes,
     depth: usize,
 ) -> Result<(), String> {
     // JSON values are at most 128 deep (serde_json's limit); this guard is for the type side.
