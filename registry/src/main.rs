@@ -8,7 +8,9 @@
 mod settings;
 
 use std::io::{BufRead, Write};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use stele_registry::auth::{Auth, secret};
@@ -141,9 +143,10 @@ fn redacted(url: &str) -> String {
 async fn run(settings: Settings) -> anyhow::Result<()> {
     let auth = match &settings.auth_file {
         Some(path) => {
-            let auth = Auth::load(path)?;
+            let auth = Arc::new(Auth::load(path)?);
             tracing::info!(file = %path.display(), ?auth, "authentication on");
-            Some(Arc::new(auth))
+            tokio::spawn(reload_auth(Arc::clone(&auth)));
+            Some(auth)
         }
         None => None,
     };
@@ -213,6 +216,72 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the auth file's modification time is looked at.
+const AUTH_FILE_POLL: Duration = Duration::from_secs(2);
+
+/// Reloads the auth file on SIGHUP and when its modification time or size changes (an editor
+/// saving it, a Kubernetes secret updated in place). A file that does not load is logged as
+/// an error and the accounts stay as they were. Runs until the process ends.
+async fn reload_auth(auth: Arc<Auth>) {
+    let Some(path) = auth.source().map(Path::to_path_buf) else {
+        return;
+    };
+    let stamp = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|meta| (meta.modified().ok(), meta.len()))
+    };
+    let mut seen = stamp(&path);
+    #[cfg(unix)]
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => Some(signal),
+        Err(error) => {
+            tracing::error!(%error, "cannot listen for SIGHUP; the auth file is still reloaded when it changes");
+            None
+        }
+    };
+    let mut poll = tokio::time::interval(AUTH_FILE_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        #[cfg(unix)]
+        let signalled = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let signalled = std::future::pending::<Option<()>>();
+        let why = tokio::select! {
+            _ = signalled => "SIGHUP",
+            _ = poll.tick() => {
+                let now = stamp(&path);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                "the file changed"
+            }
+        };
+        match auth.reload() {
+            Ok(loaded) => tracing::info!(
+                file = %path.display(),
+                why,
+                users = loaded.users,
+                tokens = loaded.tokens,
+                acl_entries = loaded.acl_entries,
+                "auth file reloaded"
+            ),
+            Err(error) => tracing::error!(
+                file = %path.display(),
+                why,
+                error = format!("{error:#}"),
+                "auth file not reloaded; the previous accounts stay in force"
+            ),
+        }
+    }
 }
 
 /// Resolves on ctrl-c or SIGTERM.

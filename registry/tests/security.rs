@@ -857,3 +857,101 @@ async fn python_client_with_basic_auth() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Waits (at most 15 s) until `done` holds, checking every 50 ms.
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !done().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_binary_reloads_the_auth_file_on_sighup_and_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth_file = dir.path().join("auth.toml");
+    // A token `stele_NAME` with read on everything.
+    let token = |name: &str| {
+        let digest: String = {
+            use sha2::{Digest, Sha256};
+            Sha256::digest(format!("stele_{name}").as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        format!(
+            "[[tokens]]\nname = \"{name}\"\nsha256 = \"{digest}\"\n\n\
+             [[acl]]\nprincipal = \"{name}\"\npermission = \"read\"\n\n"
+        )
+    };
+    std::fs::write(&auth_file, token("first")).unwrap();
+    let addr = free_port();
+    let logs = dir.path().join("logs.txt");
+    let mut command = registry_command();
+    command
+        .env("STELE_LOG", "info")
+        .args(["--listen", &addr.to_string()])
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["--auth-file", auth_file.to_str().unwrap()])
+        .stdout(std::fs::File::create(&logs).unwrap());
+    let child = start(command, addr).await;
+    let status = |name: &'static str| async move {
+        let bearer = format!("Bearer stele_{name}");
+        send(
+            addr,
+            "GET",
+            "/subjects",
+            None,
+            &[("Authorization", &bearer)],
+        )
+        .await
+        .status
+    };
+    let logged = |needle: &'static str| {
+        let logs = logs.clone();
+        move || {
+            let text = std::fs::read_to_string(&logs).unwrap_or_default();
+            let found = text
+                .lines()
+                .any(|line| needle.split('&').all(|part| line.contains(part)));
+            async move { found }
+        }
+    };
+    assert_eq!(status("first").await, 200);
+    assert_eq!(status("second").await, 401);
+
+    // SIGHUP: the new file applies, the removed token is refused.
+    std::fs::write(&auth_file, token("second")).unwrap();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    eventually("a reload on SIGHUP", logged("auth file reloaded&SIGHUP")).await;
+    assert_eq!(status("second").await, 200);
+    assert_eq!(status("first").await, 401);
+
+    // No signal: a changed file is noticed by its modification time.
+    std::fs::write(&auth_file, token("third")).unwrap();
+    eventually("the third token accepted", || async {
+        status("third").await == 200
+    })
+    .await;
+    assert_eq!(status("second").await, 401);
+
+    // A broken file is reported and changes nothing.
+    std::fs::write(&auth_file, "[[tokens]]\nname = \"broken\"\n").unwrap();
+    eventually("the broken file reported", logged("auth file not reloaded")).await;
+    assert_eq!(status("third").await, 200);
+    let text = std::fs::read_to_string(&logs).unwrap();
+    assert!(!text.contains("stele_third"), "a token was logged:\n{text}");
+    terminate(child);
+}

@@ -20,7 +20,7 @@
 //! and a principal with no entry may authenticate but do nothing beyond the routes about no
 //! subject. Users and tokens share one namespace of principal names.
 //!
-//! Left out: reloading on change (restart to apply), groups, deny entries.
+//! Left out: groups, deny entries. (Reloading is `Auth::reload`.)
 
 use std::collections::HashSet;
 use std::path::Path;

@@ -22,7 +22,11 @@
 //! token is never logged, nor are hashes. A missing header is answered 401 without counting:
 //! clients send one only after the challenge.
 //!
-//! Left out: OAuth/OIDC, mutual TLS client certificates, reloading the file without a restart.
+//! The file is read again by [`Auth::reload`] (the binary calls it on SIGHUP and when the
+//! file's modification time changes): a valid new file replaces the accounts at once and
+//! forgets remembered logins; an invalid one is reported and changes nothing.
+//!
+//! Left out: OAuth/OIDC, mutual TLS client certificates.
 
 pub mod file;
 pub mod glob;
@@ -30,7 +34,7 @@ pub mod policy;
 pub mod secret;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -96,8 +100,8 @@ impl Principal {
     }
 }
 
-/// The loaded auth file and what authentication remembers while running.
-pub struct Auth {
+/// What the auth file says, arranged for lookups; replaced whole when the file is reloaded.
+struct Directory {
     /// Users by name: their PHC string and principal.
     passwords: HashMap<String, (String, Arc<Principal>)>,
     /// Token digests and their principals.
@@ -105,9 +109,44 @@ pub struct Auth {
     /// A PHC string verified against when the user is unknown, so that an unknown name takes
     /// as long to refuse as a wrong password (no user enumeration by timing).
     decoy: Option<String>,
+    /// ACL entries, for the log line of a reload.
+    grants: usize,
+}
+
+impl Directory {
+    fn new(accounts: &[Account]) -> Directory {
+        let mut passwords = HashMap::new();
+        let mut tokens = Vec::new();
+        let mut decoy = None;
+        for account in accounts {
+            let principal = Arc::new(Principal::new(account));
+            match &account.credential {
+                Credential::Password(hash) => {
+                    decoy.get_or_insert_with(|| hash.clone());
+                    passwords.insert(account.name.clone(), (hash.clone(), principal));
+                }
+                Credential::Token(digest) => tokens.push((*digest, principal)),
+            }
+        }
+        Directory {
+            passwords,
+            tokens,
+            decoy,
+            grants: accounts.iter().map(|a| a.grants.len()).sum(),
+        }
+    }
+}
+
+/// The loaded auth file and what authentication remembers while running.
+pub struct Auth {
+    /// The file it was loaded from, for [`Auth::reload`]; `None` when built from accounts.
+    source: Option<PathBuf>,
+    directory: RwLock<Arc<Directory>>,
     /// Keys the cache's digests; random per process, so a memory dump of the cache cannot be
     /// checked against password guesses offline without it.
     cache_key: Digest256,
+    /// Verified Basic logins. Emptied by a reload, which takes this lock first, so a login
+    /// verified against the previous file is never remembered after it (see `remember`).
     cache: RwLock<HashMap<Digest256, (Arc<Principal>, Instant)>>,
     /// Bounds concurrent argon2 verifications (each takes ~19 MiB and a core).
     verifying: Semaphore,
@@ -116,9 +155,11 @@ pub struct Auth {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let directory = self.directory();
         f.debug_struct("Auth")
-            .field("users", &self.passwords.len())
-            .field("tokens", &self.tokens.len())
+            .field("users", &directory.passwords.len())
+            .field("tokens", &directory.tokens.len())
+            .field("acl_entries", &directory.grants)
             .finish_non_exhaustive()
     }
 }
@@ -153,34 +194,63 @@ impl Refusal {
 impl Auth {
     /// Loads the auth file at `path`.
     pub fn load(path: &Path) -> anyhow::Result<Auth> {
-        Auth::from_accounts(file::load(path)?)
+        let mut auth = Auth::from_accounts(file::load(path)?)?;
+        auth.source = Some(path.to_path_buf());
+        Ok(auth)
     }
 
     /// Auth over the accounts of a parsed file.
     pub fn from_accounts(accounts: Vec<Account>) -> anyhow::Result<Auth> {
-        let mut passwords = HashMap::new();
-        let mut tokens = Vec::new();
-        let mut decoy = None;
-        for account in &accounts {
-            let principal = Arc::new(Principal::new(account));
-            match &account.credential {
-                Credential::Password(hash) => {
-                    decoy.get_or_insert_with(|| hash.clone());
-                    passwords.insert(account.name.clone(), (hash.clone(), principal));
-                }
-                Credential::Token(digest) => tokens.push((*digest, principal)),
-            }
-        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Auth {
-            passwords,
-            tokens,
-            decoy,
+            source: None,
+            directory: RwLock::new(Arc::new(Directory::new(&accounts))),
             cache_key: secret::random_key()?,
             cache: RwLock::new(HashMap::new()),
             verifying: Semaphore::new(cores),
             failures: AtomicU64::new(0),
         })
+    }
+
+    /// The file [`Auth::load`] read, if any.
+    pub fn source(&self) -> Option<&Path> {
+        self.source.as_deref()
+    }
+
+    /// Reads the auth file again and, if it is valid, serves from it from now on: new and
+    /// changed users, tokens and ACL entries apply to the next request, removed ones are
+    /// refused, and every remembered Basic login is forgotten (the next request of each
+    /// client is verified against the new file). An invalid file changes nothing and is an
+    /// error naming it. Returns what the new file holds, for the log.
+    pub fn reload(&self) -> anyhow::Result<Loaded> {
+        let Some(path) = &self.source else {
+            anyhow::bail!("this registry's accounts were not read from a file");
+        };
+        let directory = Arc::new(Directory::new(&file::load(path)?));
+        let loaded = Loaded {
+            users: directory.passwords.len(),
+            tokens: directory.tokens.len(),
+            acl_entries: directory.grants,
+        };
+        let mut cache = self
+            .cache
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *self
+            .directory
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = directory;
+        cache.clear();
+        Ok(loaded)
+    }
+
+    fn directory(&self) -> Arc<Directory> {
+        Arc::clone(
+            &self
+                .directory
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 
     /// Requests refused for wrong or malformed credentials since start.
@@ -230,9 +300,10 @@ impl Auth {
             return Err((Refusal::Malformed, String::new()));
         };
         let user = user.to_string();
-        let (hash, principal, known) = match self.passwords.get(&user) {
+        let directory = self.directory();
+        let (hash, principal, known) = match directory.passwords.get(&user) {
             Some((hash, principal)) => (hash.clone(), Some(Arc::clone(principal)), true),
-            None => match &self.decoy {
+            None => match &directory.decoy {
                 Some(decoy) => (decoy.clone(), None, false),
                 None => return Err((Refusal::UnknownUser, user)),
             },
@@ -247,7 +318,7 @@ impl Auth {
         };
         match principal {
             Some(principal) if verified => {
-                self.remember(key, Arc::clone(&principal));
+                self.remember(key, Arc::clone(&principal), &directory);
                 Ok(principal)
             }
             _ if !known => Err((Refusal::UnknownUser, user)),
@@ -259,7 +330,7 @@ impl Auth {
     fn bearer(&self, token: &str) -> Option<Arc<Principal>> {
         let digest = secret::sha256(&[token.as_bytes()]);
         let mut found = None;
-        for (candidate, principal) in &self.tokens {
+        for (candidate, principal) in &self.directory().tokens {
             if secret::same_digest(candidate, &digest) {
                 found = Some(Arc::clone(principal));
             }
@@ -278,11 +349,16 @@ impl Auth {
             .map(|(principal, _)| Arc::clone(principal))
     }
 
-    fn remember(&self, key: Digest256, principal: Arc<Principal>) {
+    /// Remembers a login verified against `directory`, unless a reload replaced it meanwhile.
+    fn remember(&self, key: Digest256, principal: Arc<Principal>, directory: &Arc<Directory>) {
         let mut cache = self
             .cache
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A reload holds this lock while it swaps the directory, so the check cannot race it.
+        if !Arc::ptr_eq(&self.directory(), directory) {
+            return;
+        }
         if cache.len() >= CACHE_CAPACITY {
             cache.retain(|_, (_, since)| since.elapsed() < CACHE_TTL);
             if cache.len() >= CACHE_CAPACITY {
@@ -291,6 +367,17 @@ impl Auth {
         }
         cache.insert(key, (principal, Instant::now()));
     }
+}
+
+/// What a reloaded auth file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// Users with passwords.
+    pub users: usize,
+    /// Bearer tokens.
+    pub tokens: usize,
+    /// ACL entries.
+    pub acl_entries: usize,
 }
 
 /// Credentials as the `Authorization` header presents them.
@@ -440,6 +527,41 @@ mod tests {
         );
         // A wrong password is not cached: the right one still works afterwards.
         assert!(auth.principal(&basic("alice:s3cret")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_reload_replaces_the_accounts_and_forgets_logins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.toml");
+        let token = |name: &str| {
+            let digest = secret::hex(&secret::sha256(&[format!("stele_{name}").as_bytes()]));
+            format!("[[tokens]]\nname = \"{name}\"\nsha256 = \"{digest}\"\n")
+        };
+        let alice = format!(
+            "[[users]]\nname = \"alice\"\npassword_hash = \"{}\"\n",
+            cheap_hash("s3cret")
+        );
+        std::fs::write(&path, format!("{alice}{}", token("old"))).unwrap();
+        let auth = Auth::load(&path).unwrap();
+        assert!(auth.principal(&basic("alice:s3cret")).await.is_ok());
+        assert!(auth.known_principal(&basic("alice:s3cret")).is_some());
+        assert!(auth.known_principal(&headers("Bearer stele_old")).is_some());
+
+        std::fs::write(&path, format!("{alice}{}", token("new"))).unwrap();
+        let loaded = auth.reload().unwrap();
+        assert_eq!((loaded.users, loaded.tokens, loaded.acl_entries), (1, 1, 0));
+        assert!(auth.known_principal(&headers("Bearer stele_old")).is_none());
+        assert!(auth.known_principal(&headers("Bearer stele_new")).is_some());
+        // The login is verified again, against the new file.
+        assert!(auth.known_principal(&basic("alice:s3cret")).is_none());
+        assert!(auth.principal(&basic("alice:s3cret")).await.is_ok());
+
+        // An invalid file is an error naming it, and the accounts stay as they were.
+        std::fs::write(&path, "[[tokens]]\nname = \"broken\"\n").unwrap();
+        let error = format!("{:#}", auth.reload().unwrap_err());
+        assert!(error.contains("auth.toml"), "{error}");
+        assert!(auth.known_principal(&headers("Bearer stele_new")).is_some());
+        assert!(auth.known_principal(&basic("alice:s3cret")).is_some());
     }
 
     #[tokio::test]
