@@ -20,21 +20,11 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::process::{BINARY, free_port, registry_command, start, terminate};
-use common::{Response, Server, USER_V1, USER_V2, register_body, send};
+use common::{Response, Server, USER_V1, USER_V2, cheap_hash, register_body, send};
 use stele_registry::auth::{Auth, file};
 use stele_registry::{Config, edge};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// An argon2id hash with the smallest parameters: the same code path, a fraction of the time.
-fn cheap_hash(password: &str) -> String {
-    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
-    let params = Params::new(8, 1, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_with_salt(password.as_bytes(), b"saltsaltsalt")
-        .unwrap()
-        .to_string()
-}
 
 const CI_TOKEN: &str = "stele_test-token-for-the-ci-principal";
 
@@ -614,15 +604,10 @@ async fn the_binary_serves_tls_with_auth_and_keeps_secrets_out_of_its_logs() {
 
     let addr = free_port();
     let logs = dir.path().join("logs.txt");
-    let mut command = registry_command();
+    let mut command = with_auth_file(dir.path(), addr, &auth_file, &logs);
     command
-        .env("STELE_LOG", "info")
-        .args(["--listen", &addr.to_string()])
-        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
-        .args(["--auth-file", auth_file.to_str().unwrap()])
         .args(["--tls-cert", dir.path().join("cert.pem").to_str().unwrap()])
         .args(["--tls-key", dir.path().join("key.pem").to_str().unwrap()])
-        .stdout(std::fs::File::create(&logs).unwrap())
         .stderr(std::fs::File::create(dir.path().join("stderr.txt")).unwrap());
     let child = start(command, addr).await;
 
@@ -858,6 +843,24 @@ async fn python_client_with_basic_auth() {
     );
 }
 
+/// The binary on `addr` over a data directory in `dir`, with `auth_file`, logging at `info`
+/// into `logs`.
+fn with_auth_file(
+    dir: &std::path::Path,
+    addr: SocketAddr,
+    auth_file: &std::path::Path,
+    logs: &std::path::Path,
+) -> std::process::Command {
+    let mut command = registry_command();
+    command
+        .env("STELE_LOG", "info")
+        .args(["--listen", &addr.to_string()])
+        .args(["--data-dir", dir.join("data").to_str().unwrap()])
+        .args(["--auth-file", auth_file.to_str().unwrap()])
+        .stdout(std::fs::File::create(logs).unwrap());
+    command
+}
+
 /// Waits (at most 15 s) until `done` holds, checking every 50 ms.
 async fn eventually<F, Fut>(what: &str, mut done: F)
 where
@@ -895,13 +898,7 @@ async fn the_binary_reloads_the_auth_file_on_sighup_and_when_it_changes() {
     std::fs::write(&auth_file, token("first")).unwrap();
     let addr = free_port();
     let logs = dir.path().join("logs.txt");
-    let mut command = registry_command();
-    command
-        .env("STELE_LOG", "info")
-        .args(["--listen", &addr.to_string()])
-        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
-        .args(["--auth-file", auth_file.to_str().unwrap()])
-        .stdout(std::fs::File::create(&logs).unwrap());
+    let command = with_auth_file(dir.path(), addr, &auth_file, &logs);
     let child = start(command, addr).await;
     let status = |name: &'static str| async move {
         let bearer = format!("Bearer stele_{name}");

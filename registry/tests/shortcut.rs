@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{USER_V1, USER_V2, register_body, send};
+use common::{USER_V1, USER_V2, cheap_hash, register_body, send};
 use serde_json::json;
 use stele_registry::auth::{Auth, file, secret};
 use stele_registry::store::sqlite::SqliteStore;
@@ -218,16 +218,6 @@ async fn shortcut_reads_are_counted_under_the_route() {
             metrics.body
         );
     }
-}
-
-/// An argon2id hash with the smallest parameters: the same code path, a fraction of the time.
-fn cheap_hash(password: &str) -> String {
-    use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
-    let params = Params::new(8, 1, 1, None).unwrap();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_with_salt(password.as_bytes(), b"saltsaltsalt")
-        .unwrap()
-        .to_string()
 }
 
 /// Tokens `stele_admin` (admin on everything), `stele_all` (read on everything) and

@@ -442,13 +442,9 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn cheap_hash(password: &str) -> String {
-        use argon2::{Algorithm, Argon2, Params, PasswordHasher, Version};
-        let params = Params::new(8, 1, 1, None).unwrap();
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_with_salt(password.as_bytes(), b"saltsaltsalt")
-            .unwrap()
-            .to_string()
+    /// The production hash (argon2 is optimised even in test builds; see Cargo.toml).
+    fn hash(password: &str) -> String {
+        secret::hash_password(password).unwrap()
     }
 
     fn auth() -> Auth {
@@ -458,7 +454,7 @@ mod tests {
              [[tokens]]\nname = \"ci\"\nsha256 = \"{token_digest}\"\n\
              [[acl]]\nprincipal = \"alice\"\npermission = \"write\"\nsubjects = \"orders-*\"\n\
              [[acl]]\nprincipal = \"ci\"\npermission = \"read\"\n",
-            cheap_hash("s3cret")
+            hash("s3cret")
         );
         Auth::from_accounts(file::parse(&text).unwrap()).unwrap()
     }
@@ -539,7 +535,7 @@ mod tests {
         };
         let alice = format!(
             "[[users]]\nname = \"alice\"\npassword_hash = \"{}\"\n",
-            cheap_hash("s3cret")
+            hash("s3cret")
         );
         std::fs::write(&path, format!("{alice}{}", token("old"))).unwrap();
         let auth = Auth::load(&path).unwrap();
