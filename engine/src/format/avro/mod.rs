@@ -86,21 +86,26 @@ pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<P
             .add_dependency(&value)
             .map_err(|e| e.in_file(&dep.name))?;
     }
-    let value = crate::format::read_json(text)?;
+    let mut value = crate::format::read_json(text)?;
     let model = builder.finish(&value)?;
 
     // Last gate: apache-avro's own parser, on input already known to be shallow. Field defaults
     // are left out: the model has checked them against the underlying type as Avro Java does,
     // while apache-avro also checks them against logical types (it rejects a uuid field whose
-    // default is "", which Confluent accepts).
-    let dep_texts: Vec<String> = deps
-        .iter()
-        .map(|d| without_field_defaults(&d.text))
-        .collect();
-    let text_for_avro = without_field_defaults(text);
-    let avro_result = if dep_texts.is_empty() {
-        apache_avro::Schema::parse_str(&text_for_avro).map(|_| ())
+    // default is "", which Confluent accepts). It reads the value parsed above rather than the
+    // text: a JSON tree takes many times its text, so parsing it again (twice, once to strip
+    // the defaults and once in apache-avro) set the peak memory of large schemas.
+    strip_field_defaults(&mut value);
+    let avro_result = if deps.is_empty() {
+        apache_avro::Schema::parse(&value).map(|_| ())
     } else {
+        // References go through apache-avro's list parser, which takes texts.
+        let text_for_avro = value.to_string();
+        drop(value);
+        let dep_texts: Vec<String> = deps
+            .iter()
+            .map(|d| without_field_defaults(&d.text))
+            .collect();
         apache_avro::Schema::parse_str_with_list(&text_for_avro, &dep_texts).map(|_| ())
     };
     if let Err(e) = avro_result {
@@ -121,28 +126,30 @@ pub fn parse(text: &str, deps: &[Dependency], options: ParseOptions) -> Result<P
 /// The schema text with every record field's `default` removed. Only called on text that
 /// already parsed, so the JSON is at most 128 levels deep and the recursion is bounded.
 fn without_field_defaults(text: &str) -> String {
-    fn strip(value: &mut Value) {
-        match value {
-            Value::Object(object) => {
-                if let Some(Value::Array(fields)) = object.get_mut("fields") {
-                    for field in fields.iter_mut() {
-                        if let Value::Object(field) = field {
-                            field.remove("default");
-                        }
-                    }
-                }
-                object.values_mut().for_each(strip);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
-            strip(&mut value);
+            strip_field_defaults(&mut value);
             value.to_string()
         }
         Err(_) => text.to_string(),
+    }
+}
+
+/// Removes every record field's `default` from a parsed schema.
+fn strip_field_defaults(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::Array(fields)) = object.get_mut("fields") {
+                for field in fields.iter_mut() {
+                    if let Value::Object(field) = field {
+                        field.remove("default");
+                    }
+                }
+            }
+            object.values_mut().for_each(strip_field_defaults);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_field_defaults),
+        _ => {}
     }
 }
 
