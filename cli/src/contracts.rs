@@ -6,6 +6,9 @@
 //! locates each finding in a file. It returns the renderers' [`SubjectResult`] per subject and
 //! prints nothing; rendering and exit codes belong to the command.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use anyhow::Result;
 use stele_engine::{
     CheckOptions, Dependency, Finding, Format, Level, ParseError, ParseOptions, Schema, Versioned,
@@ -13,7 +16,7 @@ use stele_engine::{
 };
 
 use crate::baseline::{self, Baseline, Earlier, Known};
-use crate::locate;
+use crate::locate::{self, Locator};
 use crate::project::{NewSubject, Project, Subject};
 use crate::render::{Diagnostic, Location, NEW_SUBJECT, SchemaVersion, Status, SubjectResult};
 
@@ -138,6 +141,7 @@ pub fn check_subject(
             dependencies: &new_deps,
         },
         earlier: &versions,
+        locators: RefCell::new(HashMap::new()),
     };
     let locations: Vec<Location> = report.findings.iter().map(|f| sides.locate(f)).collect();
     let label = |version: i32| {
@@ -197,6 +201,8 @@ struct Sides<'a> {
     format: Format,
     new: Side<'a>,
     earlier: &'a [Earlier],
+    /// Each version's texts scanned once, by version, on first use.
+    locators: RefCell<HashMap<i32, Locator<'a>>>,
 }
 
 struct Side<'a> {
@@ -206,7 +212,7 @@ struct Side<'a> {
     dependencies: &'a [Dependency],
 }
 
-impl Sides<'_> {
+impl<'a> Sides<'a> {
     /// The new file when the path is in it (annotations belong on the changed file), else the
     /// version the finding names that has it, else the new file without a line.
     fn locate(&self, finding: &Finding) -> Location {
@@ -231,13 +237,19 @@ impl Sides<'_> {
         }
         let mut nearest: Option<Location> = None;
         for side in &candidates {
-            let references: Vec<(&str, &str)> = side
-                .dependencies
-                .iter()
-                .map(|d| (d.name.as_str(), d.text.as_str()))
-                .collect();
-            let Some(found) = locate::line_of(self.format, side.text, &references, &finding.path)
-            else {
+            let found = {
+                let mut locators = self.locators.borrow_mut();
+                let locator = locators.entry(side.version).or_insert_with(|| {
+                    let references: Vec<(&str, &str)> = side
+                        .dependencies
+                        .iter()
+                        .map(|d| (d.name.as_str(), d.text.as_str()))
+                        .collect();
+                    Locator::new(self.format, side.text, &references)
+                });
+                locator.line(&finding.path)
+            };
+            let Some(found) = found else {
                 continue;
             };
             // A line inside a referenced schema points at the reference's name; the file it
@@ -257,7 +269,7 @@ impl Sides<'_> {
         })
     }
 
-    fn new_side(&self) -> Side<'_> {
+    fn new_side(&self) -> Side<'a> {
         Side {
             version: self.new.version,
             shown: self.new.shown,

@@ -9,6 +9,7 @@
 //! path cannot be followed it returns the nearest enclosing line found, marked inexact, or
 //! nothing. It never fails and never recurses without bound.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use stele_engine::Format;
@@ -31,16 +32,79 @@ pub struct Found {
 }
 
 /// The line `path` points at in `text`, a schema of `format`, or in one of the schemas it
-/// references (`references` holds each one's name, as the schema uses it, and text).
+/// references (`references` holds each one's name, as the schema uses it, and text). For many
+/// paths in one schema, make one [`Locator`]: this scans the texts on every call.
 pub fn line_of(
     format: Format,
     text: &str,
     references: &[(&str, &str)],
     path: &str,
 ) -> Option<Found> {
-    match format {
-        Format::Avro | Format::Json => json_line(format, text, references, path),
-        Format::Protobuf => proto_line(text, references, path),
+    Locator::new(format, text, references).line(path)
+}
+
+/// A schema and its references scanned once, for locating any number of paths in them: a
+/// schema of 100,000 fields can have 100,000 findings, and scanning the text again for each
+/// (or searching its field list from the start each time) would be quadratic.
+pub struct Locator<'t> {
+    format: Format,
+    /// The schema's and each reference's scanned form; `None` for a text that does not scan.
+    docs: Docs<'t>,
+}
+
+enum Docs<'t> {
+    Json {
+        root: Option<Node>,
+        names: Vec<&'t str>,
+        references: Vec<Option<Node>>,
+    },
+    Proto {
+        /// Declarations of the schema, then of each reference.
+        declarations: Vec<HashMap<String, u32>>,
+    },
+}
+
+impl<'t> Locator<'t> {
+    /// Scans `text` (a schema of `format`) and its `references` (name, text).
+    pub fn new(format: Format, text: &'t str, references: &[(&'t str, &'t str)]) -> Locator<'t> {
+        let docs = match format {
+            Format::Avro | Format::Json => Docs::Json {
+                root: Scanner::new(text).document(),
+                names: references.iter().map(|(name, _)| *name).collect(),
+                // References that are not valid JSON are simply never followed into.
+                references: references
+                    .iter()
+                    .map(|(_, text)| Scanner::new(text).document())
+                    .collect(),
+            },
+            Format::Protobuf => Docs::Proto {
+                declarations: std::iter::once(text)
+                    .chain(references.iter().map(|(_, text)| *text))
+                    .map(proto_declarations)
+                    .collect(),
+            },
+        };
+        Locator { format, docs }
+    }
+
+    /// The line `path` points at.
+    pub fn line(&self, path: &str) -> Option<Found> {
+        match &self.docs {
+            Docs::Json {
+                root,
+                names,
+                references,
+            } => {
+                let walk = Walk {
+                    format: self.format,
+                    root: root.as_ref()?,
+                    names,
+                    docs: references,
+                };
+                json_line(&walk, path)
+            }
+            Docs::Proto { declarations } => proto_line(declarations, path),
+        }
     }
 }
 
@@ -58,7 +122,8 @@ struct Node {
 enum Value {
     /// Members with the line of each key.
     Object(Vec<(String, u32, Node)>),
-    Array(Vec<Node>),
+    /// Items, and the index [`Node::step`] builds on first use to find an item by name.
+    Array(Vec<Node>, OnceCell<HashMap<String, usize>>),
     String(String),
     Other,
 }
@@ -88,16 +153,28 @@ impl Node {
     fn step(&self, segment: &str) -> Option<(u32, &Node)> {
         match &self.value {
             Value::Object(_) => self.member(segment),
-            Value::Array(items) => {
+            Value::Array(items, index) => {
                 if let Some(item) = segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
                     return Some((item.line, item));
                 }
-                let named = items.iter().find(|item| {
-                    item.member("name").and_then(|(_, n)| n.as_str()) == Some(segment)
-                        || item.as_str() == Some(segment)
-                        || item.member("type").and_then(|(_, n)| n.as_str()) == Some(segment)
+                // The first item whose name, string value or type is the segment. Looked up in
+                // an index built on first use, since a record's fields are stepped into once
+                // per finding and may number in the hundreds of thousands.
+                let index = index.get_or_init(|| {
+                    let mut index = HashMap::new();
+                    for (position, item) in items.iter().enumerate() {
+                        let keys = [
+                            item.member("name").and_then(|(_, n)| n.as_str()),
+                            item.as_str(),
+                            item.member("type").and_then(|(_, n)| n.as_str()),
+                        ];
+                        for key in keys.into_iter().flatten() {
+                            index.entry(key.to_string()).or_insert(position);
+                        }
+                    }
+                    index
                 });
-                if let Some(item) = named {
+                if let Some(item) = index.get(segment).and_then(|&i| items.get(i)) {
                     // Point at an Avro field's or type's `"name"` line: the line a reader looks
                     // for, rather than the line of its opening brace.
                     let line = item.member("name").map_or(item.line, |(line, _)| line);
@@ -111,19 +188,8 @@ impl Node {
     }
 }
 
-fn json_line(format: Format, text: &str, references: &[(&str, &str)], path: &str) -> Option<Found> {
-    let root = Scanner::new(text).document()?;
-    // References that are not valid JSON are simply never followed into.
-    let docs: Vec<Option<Node>> = references
-        .iter()
-        .map(|(_, text)| Scanner::new(text).document())
-        .collect();
-    let walk = Walk {
-        format,
-        root: &root,
-        names: references.iter().map(|(name, _)| *name).collect(),
-        docs: &docs,
-    };
+fn json_line(walk: &Walk<'_>, path: &str) -> Option<Found> {
+    let root = walk.root;
     let pointer = path.strip_prefix('#').unwrap_or(path);
     let pointer = pointer.strip_prefix('/').unwrap_or(pointer);
     if pointer.is_empty() {
@@ -134,7 +200,7 @@ fn json_line(format: Format, text: &str, references: &[(&str, &str)], path: &str
         });
     }
     let mut source = None;
-    let mut node = &root;
+    let mut node = root;
     let mut found: Option<Found> = None;
     let mut hops = 0;
     for raw in pointer.split('/') {
@@ -166,7 +232,7 @@ fn json_line(format: Format, text: &str, references: &[(&str, &str)], path: &str
 struct Walk<'d> {
     format: Format,
     root: &'d Node,
-    names: Vec<&'d str>,
+    names: &'d [&'d str],
     docs: &'d [Option<Node>],
 }
 
@@ -253,7 +319,7 @@ fn named_type<'n>(node: &'n Node, name: &str, exact: bool, depth: usize) -> Opti
                 .iter()
                 .find_map(|(_, _, child)| named_type(child, name, exact, depth + 1))
         }
-        Value::Array(items) => items
+        Value::Array(items, _) => items
             .iter()
             .find_map(|child| named_type(child, name, exact, depth + 1)),
         _ => None,
@@ -344,7 +410,7 @@ impl<'t> Scanner<'t> {
                         _ => items.push(self.value(depth + 1)?),
                     }
                 }
-                Value::Array(items)
+                Value::Array(items, OnceCell::new())
             }
             b'"' => Value::String(self.string()?),
             _ => {
@@ -412,18 +478,13 @@ impl<'t> Scanner<'t> {
 // ---------------------------------------------------------------------------------------------
 // Protobuf dotted paths
 
-fn proto_line(text: &str, references: &[(&str, &str)], path: &str) -> Option<Found> {
+/// `declarations` holds the schema's, then each reference's.
+fn proto_line(declarations: &[HashMap<String, u32>], path: &str) -> Option<Found> {
     let path = path.trim_start_matches('.');
     let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
-    let sources = std::iter::once((None, text)).chain(
-        references
-            .iter()
-            .enumerate()
-            .map(|(index, (_, text))| (Some(index), *text)),
-    );
     let mut partial = None;
-    for (source, text) in sources {
-        let declarations = proto_declarations(text);
+    for (index, declarations) in declarations.iter().enumerate() {
+        let source = index.checked_sub(1);
         // Try the whole path, then ever shorter prefixes; each also without the package,
         // which the declarations are recorded both with and without.
         for len in (1..=segments.len()).rev() {
@@ -652,15 +713,15 @@ mod tests {
     }
 
     fn avro(text: &str, path: &str) -> Option<Found> {
-        json_line(Format::Avro, text, &[], path)
+        line_of(Format::Avro, text, &[], path)
     }
 
     fn json(text: &str, path: &str) -> Option<Found> {
-        json_line(Format::Json, text, &[], path)
+        line_of(Format::Json, text, &[], path)
     }
 
     fn proto(text: &str, path: &str) -> Option<Found> {
-        proto_line(text, &[], path)
+        line_of(Format::Protobuf, text, &[], path)
     }
 
     #[test]
@@ -737,7 +798,7 @@ message PaymentCaptured {
         let refs = [("shop.common.Envelope", envelope)];
         let event = "{\n  \"type\": \"record\", \"name\": \"E\",\n  \"fields\": [\n    {\"name\": \"envelope\", \"type\": \"shop.common.Envelope\"},\n    {\"name\": \"again\", \"type\": \"E\"}\n  ]\n}";
         assert_eq!(
-            json_line(
+            line_of(
                 Format::Avro,
                 event,
                 &refs,
@@ -752,7 +813,7 @@ message PaymentCaptured {
         // A recursive type is followed a bounded number of times.
         let looping = format!("/fields/again{}", "/type/fields/again".repeat(100));
         assert_eq!(
-            json_line(Format::Avro, event, &refs, &looping).map(|f| f.exact),
+            line_of(Format::Avro, event, &refs, &looping).map(|f| f.exact),
             Some(false)
         );
         // Inside the same document, by short name.
@@ -765,7 +826,7 @@ message PaymentCaptured {
         let refs = [("envelope.json", envelope)];
         let event = "{\n  \"properties\": {\n    \"envelope\": {\"$ref\": \"envelope.json\"},\n    \"local\": {\"$ref\": \"#/$defs/x\"}\n  },\n  \"$defs\": {\n    \"x\": {\"properties\": {\"y\": true}}\n  }\n}";
         assert_eq!(
-            json_line(
+            line_of(
                 Format::Json,
                 event,
                 &refs,
@@ -778,11 +839,11 @@ message PaymentCaptured {
             })
         );
         assert_eq!(
-            json_line(Format::Json, event, &refs, "/properties/local/properties/y"),
+            line_of(Format::Json, event, &refs, "/properties/local/properties/y"),
             exact(7)
         );
         assert_eq!(
-            json_line(
+            line_of(
                 Format::Json,
                 event,
                 &[],
@@ -796,7 +857,8 @@ message PaymentCaptured {
     fn proto_paths_into_imports() {
         let envelope = "syntax = \"proto3\";\npackage shop.common;\nmessage Envelope {\n  string event_id = 1;\n}\n";
         assert_eq!(
-            proto_line(
+            line_of(
+                Format::Protobuf,
                 PROTO,
                 &[("shop/common/envelope.proto", envelope)],
                 "shop.common.Envelope.event_id"

@@ -5,6 +5,7 @@
 //! the engine for a report at the chosen level and renders it. It leaves out everything a
 //! registry does: no subjects, no stored versions, no network.
 
+use std::cell::OnceCell;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use crate::baseline::git::Git;
 use crate::client::{Registry, RegistryOptions};
 use crate::commands::args::{ReferenceArg, SchemaType, parse_level, parse_reference};
 use crate::contracts;
-use crate::locate;
+use crate::locate::{self, Locator};
 use crate::project::Project;
 use crate::render::progress::Progress;
 use crate::render::{self, Checked, Command, Location, Output, RuleInfo, Run};
@@ -173,6 +174,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .map(|(index, input)| Side {
             input,
             references: if index == last { &new_refs } else { &old_refs },
+            locator: OnceCell::new(),
         })
         .collect();
     let locations = report
@@ -344,16 +346,22 @@ fn locate_finding(format: Format, finding: &Finding, sides: &[Side<'_>]) -> Loca
 struct Side<'a> {
     input: &'a Input,
     references: &'a [ReadReference],
+    /// The texts scanned once, on the first finding located in them.
+    locator: OnceCell<Locator<'a>>,
 }
 
 impl Side<'_> {
     fn find(&self, format: Format, path: &str) -> Option<locate::Found> {
-        let references: Vec<(&str, &str)> = self
-            .references
-            .iter()
-            .map(|r| (r.name.as_str(), r.input.text.as_str()))
-            .collect();
-        locate::line_of(format, &self.input.text, &references, path)
+        self.locator
+            .get_or_init(|| {
+                let references: Vec<(&str, &str)> = self
+                    .references
+                    .iter()
+                    .map(|r| (r.name.as_str(), r.input.text.as_str()))
+                    .collect();
+                Locator::new(format, &self.input.text, &references)
+            })
+            .line(path)
     }
 
     fn location(&self, found: locate::Found) -> Location {

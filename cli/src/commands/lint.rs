@@ -23,7 +23,7 @@ use stele_engine::{Dependency, Format, ParseError, ParseOptions, Schema};
 use crate::Outcome;
 use crate::baseline;
 use crate::commands::args::{ReferenceArg, SchemaType, parse_reference};
-use crate::locate;
+use crate::locate::{self, Locator};
 use crate::project::{self, Project, Subject};
 use crate::render::progress::Progress;
 use crate::render::{
@@ -177,10 +177,11 @@ fn lint_one(
         .iter()
         .map(|(d, _)| (d.name.as_str(), d.text.as_str()))
         .collect();
+    let locator = Locator::new(format, &source.text, &texts);
     result.diagnostics = findings
         .into_iter()
         .map(|finding| {
-            let found = locate::line_of(format, &source.text, &texts, &finding.path);
+            let found = locator.line(&finding.path);
             let file = found
                 .and_then(|f| f.source)
                 .and_then(|index| references.get(index))
