@@ -16,11 +16,12 @@
 //! | any other route | read on `*` (`GET`), admin on `*` (other methods) |
 //!
 //! Like Karapace, a schema id the principal may not read answers 404 rather than 403, so ids
-//! do not reveal which subjects exist; lists are filtered the same way. The subjects holding
-//! an id are kept in the schema cache once read (`may_read_id`), so the check of a by-id
-//! read usually needs no query, and the shortcut of `service.rs` can make it too
-//! ([`may_read_id_cached`]). Filtering happens
+//! do not reveal which subjects exist; lists are filtered the same way. Filtering happens
 //! after `offset`/`limit` were applied, so a page may come back shorter than `limit`.
+//!
+//! The subjects holding an id are kept in the schema cache once read (`may_read_id`), so the
+//! check of a by-id read usually needs no query, and the shortcut of `service.rs` can make it
+//! too ([`may_read_id_cached`]).
 //!
 //! Left out: per-context grants other than through patterns (`:.ctx:*`), audit logs of allowed
 //! requests.
