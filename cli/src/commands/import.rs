@@ -561,6 +561,27 @@ fn same_schema(
     canonical(format, source_text, &source_deps) == canonical(format, target_text, &target_deps)
 }
 
+/// Whether the target's schema, given as (type, text, references), is source version `v`'s:
+/// the same format and [`same_schema`].
+fn same_as_source(
+    v: &SubjectVersion,
+    (target_type, target_text, target_refs): (Option<&str>, &str, &[ApiReference]),
+    source_cache: &mut ReferenceCache<'_>,
+    target_cache: &mut ReferenceCache<'_>,
+) -> Result<bool> {
+    let format = schema_format(v.schema_type.as_deref())?;
+    Ok(schema_format(target_type).ok() == Some(format)
+        && same_schema(
+            format,
+            &v.schema,
+            &v.references,
+            source_cache,
+            target_text,
+            target_refs,
+            target_cache,
+        ))
+}
+
 /// What the verification counted.
 #[derive(Debug, Default)]
 struct Verified {
@@ -603,18 +624,12 @@ fn verify(snapshot: &Snapshot, source: &Registry, target: &Registry) -> Result<V
                 v.subject, v.version, v.id, found.id
             ));
         }
-        let format = schema_format(v.schema_type.as_deref())?;
-        if schema_format(found.schema_type.as_deref()).ok() != Some(format)
-            || !same_schema(
-                format,
-                &v.schema,
-                &v.references,
-                &mut source_cache,
-                &found.schema,
-                &found.references,
-                &mut target_cache,
-            )
-        {
+        let target_side = (
+            found.schema_type.as_deref(),
+            found.schema.as_str(),
+            found.references.as_slice(),
+        );
+        if !same_as_source(v, target_side, &mut source_cache, &mut target_cache)? {
             out.mismatches.push(format!(
                 "subject `{}` version {}: the schema differs",
                 v.subject, v.version
@@ -650,18 +665,12 @@ fn verify(snapshot: &Snapshot, source: &Registry, target: &Registry) -> Result<V
             continue;
         };
         out.ids += 1;
-        let format = schema_format(v.schema_type.as_deref())?;
-        if schema_format(found.schema_type.as_deref()).ok() != Some(format)
-            || !same_schema(
-                format,
-                &v.schema,
-                &v.references,
-                &mut source_cache,
-                &found.schema,
-                &found.references,
-                &mut target_cache,
-            )
-        {
+        let target_side = (
+            found.schema_type.as_deref(),
+            found.schema.as_str(),
+            found.references.as_slice(),
+        );
+        if !same_as_source(v, target_side, &mut source_cache, &mut target_cache)? {
             out.mismatches.push(format!(
                 "{shown}: the target's schema differs from the source's"
             ));
